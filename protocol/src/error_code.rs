@@ -1,0 +1,12 @@
+//! Stable error codes. Clients map them to exceptions, so never rename one.
+
+pub const MALFORMED: &str = "malformed";
+pub const TOO_LARGE: &str = "too_large";
+pub const UNKNOWN_OP: &str = "unknown_op";
+pub const BAD_REQUEST: &str = "bad_request";
+pub const SCHEMA: &str = "schema";
+pub const NOT_FOUND: &str = "not_found";
+pub const CONFLICT: &str = "conflict";
+pub const LIMIT: &str = "limit";
+pub const UNAVAILABLE: &str = "unavailable";
+pub const INTERNAL: &str = "internal";

@@ -1,0 +1,107 @@
+//! Length-prefixed CBOR frames: `[len u32 big-endian][CBOR map]`.
+//!
+//! The blocking reader here serves the extension and the CLI; the server has its own
+//! async reader built on [`check_len`] and [`decode_body`] so both sides refuse the same
+//! frames for the same reasons.
+
+use std::io::{self, Read, Write};
+
+use ciborium::Value;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    #[error("frame of {len} bytes exceeds the limit of {max} bytes")]
+    TooLarge { len: u32, max: u32 },
+    #[error("frame is not valid CBOR: {0}")]
+    Malformed(String),
+    #[error("frame is not a CBOR map")]
+    NotAMap,
+    #[error("connection closed")]
+    Closed,
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// Refuses a announced length before any byte of the body is read or allocated.
+pub fn check_len(len: u32, max: u32) -> Result<(), FrameError> {
+    if len > max {
+        return Err(FrameError::TooLarge { len, max });
+    }
+    Ok(())
+}
+
+/// Decodes one frame body; only a map is a valid message.
+pub fn decode_body(body: &[u8]) -> Result<Value, FrameError> {
+    let value: Value =
+        ciborium::de::from_reader(body).map_err(|e| FrameError::Malformed(e.to_string()))?;
+    match value {
+        Value::Map(_) => Ok(value),
+        _ => Err(FrameError::NotAMap),
+    }
+}
+
+/// Encodes a message with its length prefix, ready to be written in one call.
+pub fn encode(value: &Value) -> Vec<u8> {
+    let mut out = vec![0u8; 4];
+    ciborium::ser::into_writer(value, &mut out).expect("writing CBOR to a Vec cannot fail");
+    let len = u32::try_from(out.len() - 4).expect("a frame is smaller than 4 GiB");
+    out[..4].copy_from_slice(&len.to_be_bytes());
+    out
+}
+
+/// Writes one frame. The whole frame goes out in a single `write_all`.
+pub fn write_frame<W: Write>(w: &mut W, value: &Value) -> io::Result<()> {
+    w.write_all(&encode(value))?;
+    w.flush()
+}
+
+/// Reads one frame body, refusing bodies over `max` bytes.
+pub fn read_frame<R: Read>(r: &mut R, max: u32) -> Result<Value, FrameError> {
+    let mut len_bytes = [0u8; 4];
+    match r.read_exact(&mut len_bytes) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Err(FrameError::Closed),
+        Err(e) => return Err(e.into()),
+    }
+    let len = u32::from_be_bytes(len_bytes);
+    check_len(len, max)?;
+    let mut body = vec![0u8; len as usize];
+    r.read_exact(&mut body)?;
+    decode_body(&body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::map;
+
+    #[test]
+    fn round_trip() {
+        let msg = map::build(vec![("id", Value::from(7)), ("op", Value::from("hello"))]);
+        let bytes = encode(&msg);
+        assert_eq!(u32::from_be_bytes(bytes[..4].try_into().unwrap()) as usize, bytes.len() - 4);
+        let back = read_frame(&mut &bytes[..], 1024).unwrap();
+        assert_eq!(back, msg);
+    }
+
+    #[test]
+    fn refuses_oversized_before_reading_body() {
+        let bytes = 5000u32.to_be_bytes();
+        let err = read_frame(&mut &bytes[..], 4096).unwrap_err();
+        assert!(matches!(err, FrameError::TooLarge { len: 5000, max: 4096 }));
+    }
+
+    #[test]
+    fn refuses_non_map_and_garbage() {
+        let mut frame = encode(&Value::from(1));
+        frame[..4].copy_from_slice(&1u32.to_be_bytes());
+        assert!(matches!(read_frame(&mut &frame[..], 64), Err(FrameError::NotAMap)));
+        let garbage = [0, 0, 0, 2, 0xff, 0xff];
+        assert!(matches!(read_frame(&mut &garbage[..], 64), Err(FrameError::Malformed(_))));
+    }
+
+    #[test]
+    fn clean_close_is_not_an_error_of_the_peer() {
+        assert!(matches!(read_frame(&mut &[][..], 64), Err(FrameError::Closed)));
+    }
+}
