@@ -1,0 +1,26 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Resident\Attribute;
+
+use Attribute;
+
+/** Adds the property's value to the entity field (int or float). */
+#[Attribute(Attribute::TARGET_PROPERTY | Attribute::TARGET_PARAMETER)]
+final class Add implements FieldOperation
+{
+    public function __construct(public readonly ?string $field = null)
+    {
+    }
+
+    public function operation(): string
+    {
+        return 'add';
+    }
+
+    public function field(): ?string
+    {
+        return $this->field;
+    }
+}

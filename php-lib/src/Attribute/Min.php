@@ -1,0 +1,26 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Resident\Attribute;
+
+use Attribute;
+
+/** Keeps the smaller of the entity field and the property's value. */
+#[Attribute(Attribute::TARGET_PROPERTY | Attribute::TARGET_PARAMETER)]
+final class Min implements FieldOperation
+{
+    public function __construct(public readonly ?string $field = null)
+    {
+    }
+
+    public function operation(): string
+    {
+        return 'min';
+    }
+
+    public function field(): ?string
+    {
+        return $this->field;
+    }
+}

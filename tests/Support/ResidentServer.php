@@ -1,0 +1,127 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Resident\Tests\Support;
+
+use RuntimeException;
+
+/**
+ * A real residentd process for the PHPUnit suites: started on its own socket and data
+ * directory, and stopped, killed or restarted by the tests that need it.
+ */
+final class ResidentServer
+{
+    /** @var resource|null */
+    private $process = null;
+
+    private static ?self $shared = null;
+
+    public function __construct(
+        public readonly string $binary,
+        public readonly string $socket,
+        public readonly string $dataDir,
+        public readonly string $logFile,
+    ) {
+    }
+
+    /** The server every suite shares; the extension's connection points at its socket. */
+    public static function shared(): self
+    {
+        if (self::$shared === null) {
+            $root = sys_get_temp_dir() . '/resident-phpunit-' . getmypid();
+            if (is_dir($root)) {
+                exec('rm -rf ' . escapeshellarg($root));
+            }
+            mkdir($root, 0700, true);
+            self::$shared = new self(
+                getenv('RESIDENT_BIN') ?: dirname(__DIR__, 2) . '/target/release/residentd',
+                $root . '/resident.sock',
+                $root . '/data',
+                $root . '/residentd.log',
+            );
+            putenv('RESIDENT_SOCKET=' . self::$shared->socket);
+            self::$shared->start();
+            register_shutdown_function(static function (): void {
+                self::$shared?->stop();
+            });
+        }
+        return self::$shared;
+    }
+
+    public function start(): void
+    {
+        if (!is_executable($this->binary)) {
+            throw new RuntimeException("residentd not found at {$this->binary}: run `make build` first.");
+        }
+        $this->process = proc_open(
+            [$this->binary, '--socket', $this->socket, '--data', $this->dataDir],
+            [0 => ['file', '/dev/null', 'r'], 1 => ['file', $this->logFile, 'a'], 2 => ['file', $this->logFile, 'a']],
+            $pipes,
+        ) ?: null;
+        $deadline = microtime(true) + 10;
+        while (microtime(true) < $deadline) {
+            if (!$this->isRunning()) {
+                throw new RuntimeException("residentd exited at start:\n" . $this->log());
+            }
+            $client = @stream_socket_client('unix://' . $this->socket, $errno, $error, 0.2);
+            if ($client !== false) {
+                fclose($client);
+                return;
+            }
+            usleep(20_000);
+        }
+        throw new RuntimeException("residentd did not listen on {$this->socket} within 10 s:\n" . $this->log());
+    }
+
+    /** SIGTERM: the clean stop. */
+    public function stop(): void
+    {
+        $this->signal(15);
+    }
+
+    /** SIGKILL: a crash, with no chance to clean up. */
+    public function kill(): void
+    {
+        $this->signal(9);
+    }
+
+    public function restart(): void
+    {
+        $this->stop();
+        $this->start();
+    }
+
+    public function isRunning(): bool
+    {
+        return $this->process !== null && proc_get_status($this->process)['running'];
+    }
+
+    public function log(): string
+    {
+        return (string) @file_get_contents($this->logFile);
+    }
+
+    /** Runs a PHP script in a child process with the extension loaded and this server's socket. */
+    public function php(string $script, string ...$arguments): ChildProcess
+    {
+        return ChildProcess::start($this->socket, $script, $arguments);
+    }
+
+    private function signal(int $signal): void
+    {
+        if ($this->process === null) {
+            return;
+        }
+        proc_terminate($this->process, $signal);
+        $deadline = microtime(true) + 10;
+        while ($this->isRunning() && microtime(true) < $deadline) {
+            usleep(10_000);
+        }
+        if ($this->isRunning()) {
+            proc_terminate($this->process, 9);
+        }
+        proc_close($this->process);
+        $this->process = null;
+    }
+}
