@@ -1,0 +1,32 @@
+//! residentd: an event-sourced state server. One writer thread owns the log and the
+//! authoritative state; readers are served from the last published (durable) state.
+//!
+//! Pure logic — schema, projection, state, commit, log framing — lives in modules with
+//! no I/O and its own unit tests; the async shell around it is small.
+
+pub mod client;
+pub mod commit;
+pub mod config;
+pub mod connection;
+pub mod entity;
+pub mod error;
+pub mod event;
+pub mod handler;
+pub mod listener;
+pub mod lockfile;
+pub mod log;
+pub mod projection;
+pub mod record;
+pub mod recovery;
+pub mod register;
+pub mod request;
+pub mod schema;
+pub mod server;
+pub mod shutdown;
+pub mod state;
+pub mod value;
+pub mod wire;
+pub mod writer;
+
+#[cfg(test)]
+mod testkit;

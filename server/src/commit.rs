@@ -1,0 +1,360 @@
+//! Turns a `commit` request into numbered events against a state: idempotency,
+//! expected versions, then the projection rules. Pure; the writer supplies the clock.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use resident_protocol::{map, Value};
+
+use crate::entity::Entity;
+use crate::error::ServerError;
+use crate::event::{stream_name, StoredEvent};
+use crate::projection::{self, EntityKey};
+use crate::state::State;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// The stream must be at exactly this version; 0 means it must not exist yet.
+    Version(u64),
+    Any,
+}
+
+impl Expected {
+    fn to_value(self) -> Value {
+        match self {
+            Expected::Version(v) => Value::from(v),
+            Expected::Any => Value::from("any"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub id: String,
+    pub event_type: String,
+    /// A map with text keys.
+    pub data: Value,
+    /// The client's meta entries; the server adds `recorded_at`.
+    pub meta: Vec<(Value, Value)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamWrite {
+    pub aggregate: String,
+    pub key: String,
+    pub expected: Expected,
+    pub events: Vec<NewEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommitRequest {
+    pub streams: Vec<StreamWrite>,
+}
+
+impl CommitRequest {
+    pub fn event_count(&self) -> usize {
+        self.streams.iter().map(|s| s.events.len()).sum()
+    }
+}
+
+/// What a commit answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommitOutcome {
+    pub position: u64,
+    pub duplicate: bool,
+    pub streams: Vec<(String, u64)>,
+    pub entities: Vec<(EntityKey, Option<Arc<Entity>>)>,
+}
+
+impl CommitOutcome {
+    pub fn to_value(&self) -> Vec<(&'static str, Value)> {
+        let streams = self
+            .streams
+            .iter()
+            .map(|(s, v)| {
+                map::build(vec![
+                    ("stream", Value::from(s.as_str())),
+                    ("version", Value::from(*v)),
+                ])
+            })
+            .collect();
+        let entities = self
+            .entities
+            .iter()
+            .map(|((t, id), state)| {
+                map::build(vec![
+                    ("entity", Value::from(t.as_str())),
+                    ("id", Value::from(id.as_str())),
+                    (
+                        "state",
+                        state.as_ref().map_or(Value::Null, |e| e.to_value()),
+                    ),
+                ])
+            })
+            .collect();
+        vec![
+            ("position", Value::from(self.position)),
+            ("duplicate", Value::Bool(self.duplicate)),
+            ("streams", Value::Array(streams)),
+            ("entities", Value::Array(entities)),
+        ]
+    }
+}
+
+/// Applies `request` to `state`. On success `state` holds the result and the new events
+/// are returned for the log (none for a duplicate); on error `state` is untouched.
+pub fn execute(
+    state: &mut State,
+    request: &CommitRequest,
+    recorded_at: &str,
+) -> Result<(CommitOutcome, Vec<Arc<StoredEvent>>), ServerError> {
+    if let Some(outcome) = duplicate_of(state, request)? {
+        return Ok((outcome, Vec::new()));
+    }
+    let mut seen_streams = HashSet::new();
+    let mut events = Vec::with_capacity(request.event_count());
+    let mut position = state.position();
+    let mut stream_versions = Vec::with_capacity(request.streams.len());
+    for write in &request.streams {
+        let stream = stream_name(&write.aggregate, &write.key);
+        if !seen_streams.insert(stream.clone()) {
+            return Err(ServerError::bad_request(format!(
+                "commit: stream {stream} appears twice; put all its events in one entry"
+            )));
+        }
+        let actual = state.stream_version(&stream);
+        if let Expected::Version(expected) = write.expected {
+            if expected != actual {
+                return Err(ServerError::conflict(
+                    &stream,
+                    write.expected.to_value(),
+                    actual,
+                ));
+            }
+        }
+        let stream: Arc<str> = Arc::from(stream);
+        let mut version = actual;
+        for new in &write.events {
+            position += 1;
+            version += 1;
+            let mut meta = new.meta.clone();
+            meta.retain(|(k, _)| k.as_text() != Some("recorded_at"));
+            meta.push((Value::from("recorded_at"), Value::from(recorded_at)));
+            events.push(Arc::new(StoredEvent {
+                id: new.id.clone(),
+                event_type: new.event_type.clone(),
+                stream: stream.clone(),
+                aggregate: write.aggregate.clone(),
+                key: write.key.clone(),
+                version,
+                position,
+                data: new.data.clone(),
+                meta: Value::Map(meta),
+            }));
+        }
+        stream_versions.push((stream.to_string(), version));
+    }
+    let mut next = state.clone();
+    let touched = next.apply_commit(&events)?;
+    let entities = touched
+        .into_iter()
+        .map(|(t, id)| {
+            let current = next.entity(&t, &id).cloned();
+            ((t, id), current)
+        })
+        .collect();
+    *state = next;
+    let outcome = CommitOutcome {
+        position,
+        duplicate: false,
+        streams: stream_versions,
+        entities,
+    };
+    Ok((outcome, events))
+}
+
+/// A resend of a commit whose events are all recorded answers as the first time did;
+/// one that reuses only some ids is a client bug and refused.
+fn duplicate_of(
+    state: &State,
+    request: &CommitRequest,
+) -> Result<Option<CommitOutcome>, ServerError> {
+    let mut ids = HashSet::new();
+    let mut known = Vec::new();
+    let mut total = 0usize;
+    for write in &request.streams {
+        for new in &write.events {
+            total += 1;
+            if !ids.insert(new.id.as_str()) {
+                return Err(ServerError::bad_request(format!(
+                    "commit: event id {} appears twice in the commit",
+                    new.id
+                )));
+            }
+            if let Some(location) = state.event_location(&new.id) {
+                known.push(location);
+            }
+        }
+    }
+    if known.is_empty() {
+        return Ok(None);
+    }
+    if known.len() != total {
+        return Err(ServerError::bad_request(format!(
+            "commit: {} of its {total} event ids were already recorded; resend the whole commit or use new ids",
+            known.len()
+        )));
+    }
+    let mut position = 0;
+    let mut streams: Vec<(String, u64)> = Vec::new();
+    let mut touched: Vec<EntityKey> = Vec::new();
+    for location in known {
+        let event = state
+            .event_at(location)
+            .ok_or_else(|| ServerError::internal("event id index points at a missing event"))?;
+        position = position.max(event.position);
+        match streams.iter_mut().find(|(s, _)| **s == *event.stream) {
+            Some((_, v)) => *v = (*v).max(event.version),
+            None => streams.push((event.stream.to_string(), event.version)),
+        }
+        for key in projection::targets(state.schema(), event) {
+            if !touched.contains(&key) {
+                touched.push(key);
+            }
+        }
+    }
+    let entities = touched
+        .into_iter()
+        .map(|(t, id)| {
+            let current = state.entity(&t, &id).cloned();
+            ((t, id), current)
+        })
+        .collect();
+    Ok(Some(CommitOutcome {
+        position,
+        duplicate: true,
+        streams,
+        entities,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use resident_protocol::Value;
+
+    use super::Expected::{Any, Version};
+    use super::*;
+    use crate::testkit::*;
+
+    fn bump(id: &str) -> NewEvent {
+        new_event(id, "BalanceIncreased", vec![("amount", Value::from(1))])
+    }
+
+    #[test]
+    fn expected_versions() {
+        let mut s = bank();
+        let opened = write(
+            "a",
+            Version(0),
+            vec![new_event(
+                "o",
+                "AccountOpened",
+                vec![("name", Value::from("A"))],
+            )],
+        );
+        run(&mut s, &opened).unwrap();
+        let err = run(&mut s, &write("a", Version(0), vec![bump("x")])).unwrap_err();
+        assert_eq!(err.code, "conflict");
+        assert_eq!(
+            err.details,
+            vec![
+                ("stream", Value::from("AccountAggregateRoot-a")),
+                ("expected", Value::from(0)),
+                ("actual", Value::from(1)),
+            ]
+        );
+        let err = run(&mut s, &write("a", Version(5), vec![bump("x")])).unwrap_err();
+        assert_eq!(err.details[1], ("expected", Value::from(5)));
+        run(&mut s, &write("a", Version(1), vec![bump("y")])).unwrap();
+        let outcome = run(&mut s, &write("a", Any, vec![bump("z")])).unwrap();
+        assert_eq!(
+            outcome.streams,
+            vec![("AccountAggregateRoot-a".to_string(), 3)]
+        );
+        assert_eq!(outcome.position, 3);
+    }
+
+    #[test]
+    fn a_conflict_on_one_stream_refuses_the_whole_commit() {
+        let mut s = bank();
+        open(&mut s, "a");
+        open(&mut s, "b");
+        let request = CommitRequest {
+            streams: vec![
+                StreamWrite {
+                    aggregate: AGGREGATE.into(),
+                    key: "a".into(),
+                    expected: Version(1),
+                    events: vec![bump("1")],
+                },
+                StreamWrite {
+                    aggregate: AGGREGATE.into(),
+                    key: "b".into(),
+                    expected: Version(7),
+                    events: vec![bump("2")],
+                },
+            ],
+        };
+        assert_eq!(run(&mut s, &request).unwrap_err().code, "conflict");
+        assert_eq!(field_of(&s, "a", "balance"), Value::from(0));
+        assert_eq!(s.position(), 2);
+    }
+
+    #[test]
+    fn a_full_resend_is_a_duplicate_and_a_partial_one_is_refused() {
+        let mut s = bank();
+        open(&mut s, "a");
+        let first = write("a", Version(1), vec![bump("1"), bump("2")]);
+        let outcome = run(&mut s, &first).unwrap();
+        run(&mut s, &write("a", Any, vec![bump("3")])).unwrap();
+        let again = run(&mut s, &first).unwrap();
+        assert!(again.duplicate);
+        assert_eq!(again.position, outcome.position);
+        assert_eq!(again.streams, outcome.streams);
+        assert_eq!(
+            field_of(&s, "a", "balance"),
+            Value::from(3),
+            "nothing applied twice"
+        );
+        let state = again.entities[0].1.as_ref().unwrap();
+        assert_eq!(
+            state.get("balance"),
+            Some(&Value::from(3)),
+            "current state is returned"
+        );
+        assert_eq!(s.position(), 4);
+
+        let partial = write("a", Any, vec![bump("2"), bump("4")]);
+        let err = run(&mut s, &partial).unwrap_err();
+        assert_eq!(err.code, "bad_request");
+        let twice = write("a", Any, vec![bump("5"), bump("5")]);
+        assert_eq!(run(&mut s, &twice).unwrap_err().code, "bad_request");
+        assert_eq!(s.position(), 4);
+    }
+
+    #[test]
+    fn recorded_at_is_set_by_the_server() {
+        let mut s = bank();
+        let mut event = new_event("o", "AccountOpened", vec![("name", Value::from("A"))]);
+        event.meta = vec![
+            (Value::from("recorded_at"), Value::from("forged")),
+            (Value::from("correlation_id"), Value::from("c1")),
+        ];
+        let (_, events) = execute(&mut s, &write("a", Any, vec![event]), RECORDED_AT).unwrap();
+        assert_eq!(
+            events[0].meta_value("recorded_at"),
+            Value::from(RECORDED_AT)
+        );
+        assert_eq!(events[0].meta_value("correlation_id"), Value::from("c1"));
+    }
+}

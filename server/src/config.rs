@@ -1,0 +1,185 @@
+//! Settings from flags, `RESIDENT_*` variables, a TOML file and defaults — in that
+//! order of precedence — merged into one [`Config`].
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Parser;
+use serde::Deserialize;
+
+pub const SOCKET_DEFAULT: &str = "/run/resident/resident.sock";
+pub const DATA_DEFAULT: &str = "/var/lib/resident";
+pub const CONNECTIONS_MAX_DEFAULT: usize = 1024;
+pub const EVENTS_PER_COMMIT_MAX_DEFAULT: usize = 10_000;
+pub const ROWS_MAX_DEFAULT: usize = 100_000;
+pub const SOCKET_MODE_DEFAULT: u32 = 0o660;
+
+/// Frames above this are refused even if configured: a commit must fit one log record.
+pub const FRAME_BYTES_MAX_CEILING: u32 = 256 * 1024 * 1024;
+
+/// residentd — the Resident state server.
+#[derive(Debug, Parser, Default)]
+#[command(name = "residentd", version, about)]
+pub struct Args {
+    /// Unix socket to listen on [default: /run/resident/resident.sock]
+    #[arg(long, env = "RESIDENT_SOCKET")]
+    pub socket: Option<PathBuf>,
+    /// Data directory holding the log [default: /var/lib/resident]
+    #[arg(long, env = "RESIDENT_DATA")]
+    pub data: Option<PathBuf>,
+    /// TOML file with the same settings (snake_case keys, e.g. frame_bytes_max)
+    #[arg(long, env = "RESIDENT_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Largest accepted frame, in bytes [default: 16777216]
+    #[arg(long)]
+    pub frame_bytes_max: Option<u32>,
+    /// Most simultaneous client connections [default: 1024]
+    #[arg(long)]
+    pub connections_max: Option<usize>,
+    /// Most events in one commit [default: 10000]
+    #[arg(long)]
+    pub events_per_commit_max: Option<usize>,
+    /// Most rows one read may return [default: 100000]
+    #[arg(long)]
+    pub rows_max: Option<usize>,
+    /// Socket file mode, octal [default: 660]
+    #[arg(long, value_parser = parse_mode)]
+    pub socket_mode: Option<u32>,
+    /// Only these uids may connect (repeatable); anyone with access to the socket when absent
+    #[arg(long = "allow-uid")]
+    pub allow_uid: Vec<u32>,
+}
+
+fn parse_mode(text: &str) -> Result<u32, String> {
+    u32::from_str_radix(text.trim_start_matches("0o"), 8)
+        .ok()
+        .filter(|m| *m <= 0o777)
+        .ok_or_else(|| format!("{text:?} is not an octal file mode such as 660"))
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    socket: Option<PathBuf>,
+    data: Option<PathBuf>,
+    frame_bytes_max: Option<u32>,
+    connections_max: Option<usize>,
+    events_per_commit_max: Option<usize>,
+    rows_max: Option<usize>,
+    socket_mode: Option<String>,
+    allow_uid: Option<Vec<u32>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub socket: PathBuf,
+    pub data: PathBuf,
+    pub frame_bytes_max: u32,
+    pub connections_max: usize,
+    pub events_per_commit_max: usize,
+    pub rows_max: usize,
+    pub socket_mode: u32,
+    pub allow_uid: Vec<u32>,
+}
+
+impl Config {
+    pub fn load(args: Args) -> anyhow::Result<Config> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        let file_mode = file
+            .socket_mode
+            .as_deref()
+            .map(parse_mode)
+            .transpose()
+            .map_err(anyhow::Error::msg)?;
+        let config = Config {
+            socket: args
+                .socket
+                .or(file.socket)
+                .unwrap_or_else(|| SOCKET_DEFAULT.into()),
+            data: args
+                .data
+                .or(file.data)
+                .unwrap_or_else(|| DATA_DEFAULT.into()),
+            frame_bytes_max: args
+                .frame_bytes_max
+                .or(file.frame_bytes_max)
+                .unwrap_or(resident_protocol::FRAME_BYTES_MAX_DEFAULT),
+            connections_max: args
+                .connections_max
+                .or(file.connections_max)
+                .unwrap_or(CONNECTIONS_MAX_DEFAULT),
+            events_per_commit_max: args
+                .events_per_commit_max
+                .or(file.events_per_commit_max)
+                .unwrap_or(EVENTS_PER_COMMIT_MAX_DEFAULT),
+            rows_max: args.rows_max.or(file.rows_max).unwrap_or(ROWS_MAX_DEFAULT),
+            socket_mode: args
+                .socket_mode
+                .or(file_mode)
+                .unwrap_or(SOCKET_MODE_DEFAULT),
+            allow_uid: if args.allow_uid.is_empty() {
+                file.allow_uid.unwrap_or_default()
+            } else {
+                args.allow_uid
+            },
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            (64..=FRAME_BYTES_MAX_CEILING).contains(&self.frame_bytes_max),
+            "frame_bytes_max must be between 64 and {FRAME_BYTES_MAX_CEILING}"
+        );
+        anyhow::ensure!(
+            self.connections_max > 0,
+            "connections_max must be at least 1"
+        );
+        anyhow::ensure!(
+            self.events_per_commit_max > 0,
+            "events_per_commit_max must be at least 1"
+        );
+        anyhow::ensure!(self.rows_max > 0, "rows_max must be at least 1");
+        Ok(())
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("config file {} is invalid", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_file_over_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("resident.toml");
+        std::fs::write(
+            &path,
+            "socket = \"/tmp/file.sock\"\nrows_max = 5\nsocket_mode = \"600\"\n",
+        )
+        .unwrap();
+        let args = Args {
+            config: Some(path),
+            rows_max: Some(7),
+            ..Args::default()
+        };
+        let config = Config::load(args).unwrap();
+        assert_eq!(config.socket, PathBuf::from("/tmp/file.sock"));
+        assert_eq!(config.rows_max, 7);
+        assert_eq!(config.socket_mode, 0o600);
+        assert_eq!(config.data, PathBuf::from(DATA_DEFAULT));
+        assert_eq!(
+            config.frame_bytes_max,
+            resident_protocol::FRAME_BYTES_MAX_DEFAULT
+        );
+    }
+}

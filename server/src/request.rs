@@ -1,0 +1,207 @@
+//! CBOR request maps → typed requests.
+//!
+//! All validation of shape happens here, with messages that name the exact path, so the
+//! rest of the server works with well-formed Rust values only.
+
+use resident_protocol::Value;
+
+use crate::commit::{CommitRequest, Expected, NewEvent, StreamWrite};
+use crate::error::ServerError;
+use crate::schema::SchemaPart;
+use crate::wire::Node;
+
+/// Limits that bound what one request may ask for.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub frame_bytes_max: u32,
+    pub events_per_commit_max: usize,
+    pub rows_max: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    Hello,
+    Register(SchemaPart),
+    Commit(CommitRequest),
+    Find {
+        entity: String,
+        key: String,
+    },
+    All {
+        entity: String,
+    },
+    Count {
+        entity: String,
+    },
+    Load {
+        aggregate: String,
+        key: String,
+        entity: Option<String>,
+    },
+    Read {
+        aggregate: String,
+        key: String,
+        from: u64,
+        limit: Option<u64>,
+    },
+    Stats,
+}
+
+/// A request that could not be parsed: the `id` to answer with (if one was readable)
+/// and the error.
+#[derive(Debug)]
+pub struct Rejected {
+    pub id: Option<u64>,
+    pub error: ServerError,
+}
+
+/// Parses a decoded frame (already known to be a map).
+pub fn parse(frame: &Value, limits: &Limits) -> Result<(u64, Op), Rejected> {
+    let root = Node::root(frame, "request");
+    let id = match root.get("id") {
+        Ok(Some(node)) => node
+            .as_u64()
+            .map_err(|error| Rejected { id: None, error })?,
+        Ok(None) => {
+            return Err(Rejected {
+                id: None,
+                error: ServerError::bad_request("request: id is missing"),
+            })
+        }
+        Err(error) => return Err(Rejected { id: None, error }),
+    };
+    let reject = |error| Rejected {
+        id: Some(id),
+        error,
+    };
+    let op = root.text("op").map_err(reject)?;
+    parse_op(frame, op, limits)
+        .map(|op| (id, op))
+        .map_err(reject)
+}
+
+fn parse_op(frame: &Value, op: &str, limits: &Limits) -> Result<Op, ServerError> {
+    let root = Node::root(frame, op);
+    Ok(match op {
+        "hello" => {
+            if let Some(protocol) = root.optional_u64("protocol")? {
+                if protocol != resident_protocol::PROTOCOL_VERSION {
+                    return Err(ServerError::bad_request(format!(
+                        "hello: protocol {protocol} is not supported; this server speaks {}",
+                        resident_protocol::PROTOCOL_VERSION
+                    )));
+                }
+            }
+            Op::Hello
+        }
+        "register" => Op::Register(SchemaPart::parse(&root)?),
+        "commit" => Op::Commit(parse_commit(&root, limits)?),
+        "find" => Op::Find {
+            entity: root.name("entity")?.to_string(),
+            key: root.text("key")?.to_string(),
+        },
+        "all" => Op::All {
+            entity: root.name("entity")?.to_string(),
+        },
+        "count" => Op::Count {
+            entity: root.name("entity")?.to_string(),
+        },
+        "load" => Op::Load {
+            aggregate: root.name("aggregate")?.to_string(),
+            key: root.name("key")?.to_string(),
+            entity: root.optional_name("entity")?.map(str::to_string),
+        },
+        "read" => Op::Read {
+            aggregate: root.name("aggregate")?.to_string(),
+            key: root.name("key")?.to_string(),
+            from: root.optional_u64("from")?.unwrap_or(1),
+            limit: root.optional_u64("limit")?,
+        },
+        "stats" => Op::Stats,
+        other => {
+            return Err(ServerError::new(
+                resident_protocol::error_code::UNKNOWN_OP,
+                format!("unknown op {other:?}"),
+            ))
+        }
+    })
+}
+
+fn parse_commit(root: &Node<'_>, limits: &Limits) -> Result<CommitRequest, ServerError> {
+    let streams_node = root.require("streams")?;
+    if streams_node.is_empty()? {
+        return Err(streams_node.error("must not be empty"));
+    }
+    // Count before building anything, so an oversized commit costs no allocation.
+    let mut event_count = 0usize;
+    for s in streams_node.items()? {
+        event_count = event_count.saturating_add(s.require("events")?.len()?);
+    }
+    if event_count > limits.events_per_commit_max {
+        return Err(ServerError::limit(format!(
+            "commit: {event_count} events exceed the limit of {} per commit",
+            limits.events_per_commit_max
+        )));
+    }
+    let mut streams = Vec::new();
+    for s in streams_node.items()? {
+        let expected = match s.get("expected")? {
+            None => Expected::Any,
+            Some(node) => match node.value {
+                Value::Text(t) if t == "any" => Expected::Any,
+                Value::Text(t) if t == "none" => Expected::Version(0),
+                _ => Expected::Version(node.as_u64().map_err(|_| {
+                    node.error("must be a stream version (unsigned integer), \"any\" or \"none\"")
+                })?),
+            },
+        };
+        let events_node = s.require("events")?;
+        if events_node.is_empty()? {
+            return Err(events_node.error("must not be empty"));
+        }
+        let mut events = Vec::new();
+        for e in events_node.items()? {
+            let data = match e.get("data")? {
+                None => Value::Map(Vec::new()),
+                Some(d) => {
+                    check_plain_map(&d)?;
+                    d.value.clone()
+                }
+            };
+            let meta = match e.get("meta")? {
+                None => Vec::new(),
+                Some(m) => {
+                    check_plain_map(&m)?;
+                    m.expect_text_map()?.to_vec()
+                }
+            };
+            events.push(NewEvent {
+                id: e.name("id")?.to_string(),
+                event_type: e.name("type")?.to_string(),
+                data,
+                meta,
+            });
+        }
+        streams.push(StreamWrite {
+            aggregate: s.name("aggregate")?.to_string(),
+            key: s.name("id")?.to_string(),
+            expected,
+            events,
+        });
+    }
+    Ok(CommitRequest { streams })
+}
+
+/// Event data and meta: a text-keyed map of values the data model allows.
+fn check_plain_map(node: &Node<'_>) -> Result<(), ServerError> {
+    for (k, v) in node.expect_text_map()? {
+        if !crate::value::is_plain(v) {
+            let key = k.as_text().unwrap_or_default();
+            return Err(node.error(&format!(
+                "{key} must be null, bool, int, float, text or an array of these, got {}",
+                crate::value::kind(v)
+            )));
+        }
+    }
+    Ok(())
+}

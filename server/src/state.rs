@@ -1,0 +1,191 @@
+//! The in-memory state: streams, entities, the event-id index and the schema.
+//!
+//! Pure and built on persistent maps, so a clone is O(1): the writer validates a batch
+//! against a clone and publishes it as a new version, while readers keep the version
+//! they loaded. Nothing here does I/O.
+
+use std::sync::Arc;
+
+use crate::entity::Entity;
+use crate::error::ServerError;
+use crate::event::StoredEvent;
+use crate::projection::{self, EntityKey, Table, Tables};
+use crate::schema::Schema;
+
+/// Where an event id was recorded, for idempotent resends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventLocation {
+    pub stream: Arc<str>,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    /// Position of the last event; the next event gets `position + 1`.
+    position: u64,
+    schema: Arc<Schema>,
+    /// Counts accepted schema changes; 0 before the first `register`.
+    schema_version: u64,
+    /// Each stream's events; a stream's version is its length.
+    streams: imbl::HashMap<Arc<str>, imbl::Vector<Arc<StoredEvent>>>,
+    event_ids: imbl::HashMap<String, EventLocation>,
+    tables: Tables,
+    event_counts: imbl::HashMap<String, u64>,
+}
+
+impl State {
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    pub fn schema_version(&self) -> u64 {
+        self.schema_version
+    }
+
+    pub fn stream_version(&self, stream: &str) -> u64 {
+        self.streams
+            .get(stream)
+            .map_or(0, |events| events.len() as u64)
+    }
+
+    pub fn stream_count(&self) -> usize {
+        self.streams.len()
+    }
+
+    /// Events of `stream` with `version >= from`, at most `limit`.
+    pub fn stream_events(&self, stream: &str, from: u64, limit: usize) -> Vec<Arc<StoredEvent>> {
+        let Some(events) = self.streams.get(stream) else {
+            return Vec::new();
+        };
+        let skip = usize::try_from(from.saturating_sub(1)).unwrap_or(usize::MAX);
+        events.iter().skip(skip).take(limit).cloned().collect()
+    }
+
+    pub fn event_location(&self, id: &str) -> Option<&EventLocation> {
+        self.event_ids.get(id)
+    }
+
+    pub fn event_at(&self, location: &EventLocation) -> Option<&Arc<StoredEvent>> {
+        let index = usize::try_from(location.version.checked_sub(1)?).ok()?;
+        self.streams.get(&location.stream)?.get(index)
+    }
+
+    pub fn event_count(&self, event_type: &str) -> u64 {
+        self.event_counts.get(event_type).copied().unwrap_or(0)
+    }
+
+    pub fn table(&self, entity_type: &str) -> Option<&Table> {
+        self.tables.get(entity_type)
+    }
+
+    pub fn entity(&self, entity_type: &str, id: &str) -> Option<&Arc<Entity>> {
+        self.tables.get(entity_type)?.get(id)
+    }
+
+    pub fn entity_count(&self, entity_type: &str) -> u64 {
+        self.tables.get(entity_type).map_or(0, |t| t.len() as u64)
+    }
+
+    pub fn entity_count_total(&self) -> u64 {
+        self.tables.values().map(|t| t.len() as u64).sum()
+    }
+
+    /// Appends already-numbered events and applies their rules. Used by the writer for
+    /// new commits and by recovery for logged ones, so both build the same state.
+    ///
+    /// On error `self` is partly changed: apply to a clone and drop it on error.
+    pub fn apply_commit(
+        &mut self,
+        events: &[Arc<StoredEvent>],
+    ) -> Result<Vec<EntityKey>, ServerError> {
+        let mut touched = Vec::new();
+        for event in events {
+            // Positions are global and gapless, versions gapless per stream; the writer
+            // numbers them so, and a log that says otherwise is not ours to trust.
+            if event.position != self.position + 1 {
+                return Err(ServerError::internal(format!(
+                    "event {} has position {}, expected {}",
+                    event.id,
+                    event.position,
+                    self.position + 1
+                )));
+            }
+            let version = self.stream_version(&event.stream);
+            if event.version != version + 1 {
+                return Err(ServerError::internal(format!(
+                    "event {} in stream {} has version {}, expected {}",
+                    event.id,
+                    event.stream,
+                    event.version,
+                    version + 1
+                )));
+            }
+            if self.event_ids.contains_key(&event.id) {
+                return Err(ServerError::bad_request(format!(
+                    "event id {} is already recorded",
+                    event.id
+                )));
+            }
+            projection::apply_event(&self.schema, &mut self.tables, event, &mut touched)?;
+            self.streams
+                .entry(event.stream.clone())
+                .or_default()
+                .push_back(event.clone());
+            self.event_ids.insert(
+                event.id.clone(),
+                EventLocation {
+                    stream: event.stream.clone(),
+                    version: event.version,
+                },
+            );
+            *self
+                .event_counts
+                .entry(event.event_type.clone())
+                .or_insert(0) += 1;
+            self.position = event.position;
+        }
+        Ok(touched)
+    }
+
+    /// Installs a schema that was validated (or read back from the log). Fields added
+    /// to an entity type are filled in on its existing entities with their default
+    /// (or null), so every entity always holds every field of its type.
+    pub fn install_schema(&mut self, schema: Schema) {
+        for (name, def) in &schema.entities {
+            let Some(table) = self.tables.get(name) else {
+                continue;
+            };
+            let missing: Vec<_> = def
+                .fields
+                .iter()
+                .filter(|f| {
+                    table
+                        .values()
+                        .next()
+                        .is_some_and(|e| e.get(&f.name).is_none())
+                })
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let mut next = table.clone();
+            for (id, entity) in table.iter() {
+                let mut e = (**entity).clone();
+                for f in &missing {
+                    e.set(
+                        &f.name,
+                        f.default.clone().unwrap_or(resident_protocol::Value::Null),
+                    );
+                }
+                next.insert(id.clone(), Arc::new(e));
+            }
+            self.tables.insert(name.clone(), next);
+        }
+        self.schema = Arc::new(schema);
+        self.schema_version += 1;
+    }
+}

@@ -1,0 +1,222 @@
+//! Builders shared by the unit tests: a bank schema that exercises every rule op.
+
+use resident_protocol::{map, Value};
+
+use crate::commit::{self, CommitOutcome, CommitRequest, Expected, NewEvent, StreamWrite};
+use crate::error::ServerError;
+use crate::register;
+use crate::schema::*;
+use crate::state::State;
+
+pub const AGGREGATE: &str = "AccountAggregateRoot";
+pub const RECORDED_AT: &str = "2026-01-02T03:04:05.123456Z";
+
+pub fn field(name: &str, ty: FieldType, nullable: bool, default: Option<Value>) -> FieldDef {
+    FieldDef {
+        name: name.to_string(),
+        ty,
+        nullable,
+        default,
+    }
+}
+
+pub fn set(field: &str, op: FieldOp, source: Source) -> FieldRule {
+    FieldRule {
+        field: field.to_string(),
+        op,
+        source,
+    }
+}
+
+pub fn prop(name: &str) -> Source {
+    Source::Prop(name.to_string())
+}
+
+pub fn rule(op: RuleOp, id_prop: Option<&str>, fields: Vec<FieldRule>) -> Rule {
+    Rule {
+        op,
+        entity: "Account".to_string(),
+        id_prop: id_prop.map(str::to_string),
+        fields,
+    }
+}
+
+pub fn event_def(name: &str, rules: Vec<Rule>) -> EventDef {
+    EventDef {
+        name: name.to_string(),
+        rules,
+    }
+}
+
+pub fn account() -> EntityDef {
+    EntityDef {
+        name: "Account".to_string(),
+        id_field: "uuid".to_string(),
+        fields: vec![
+            field("uuid", FieldType::String, false, None),
+            field("name", FieldType::String, false, None),
+            field("balance", FieldType::Int, false, Some(Value::from(0))),
+            field("rate", FieldType::Float, false, Some(Value::Float(0.0))),
+            field("tags", FieldType::Array, false, Some(Value::Array(vec![]))),
+            field("seen_at", FieldType::String, true, None),
+            field("hits", FieldType::Int, false, Some(Value::from(0))),
+            field("low", FieldType::Int, true, None),
+            field("high", FieldType::Int, true, None),
+        ],
+        indexes: vec!["balance".to_string()],
+    }
+}
+
+pub fn bank_part() -> SchemaPart {
+    use FieldOp::*;
+    use RuleOp::*;
+    SchemaPart {
+        entities: vec![account()],
+        events: vec![
+            event_def(
+                "AccountOpened",
+                vec![rule(Create, None, vec![set("name", Set, prop("name"))])],
+            ),
+            event_def(
+                "AccountTouched",
+                vec![rule(Upsert, None, vec![set("name", Set, prop("name"))])],
+            ),
+            event_def(
+                "BalanceIncreased",
+                vec![rule(
+                    Update,
+                    None,
+                    vec![set("balance", Add, prop("amount"))],
+                )],
+            ),
+            event_def(
+                "BalanceDecreased",
+                vec![rule(
+                    Update,
+                    None,
+                    vec![set("balance", Subtract, prop("amount"))],
+                )],
+            ),
+            event_def(
+                "RateSet",
+                vec![rule(Update, None, vec![set("rate", Set, prop("rate"))])],
+            ),
+            event_def(
+                "Renamed",
+                vec![rule(Update, None, vec![set("name", Set, prop("name"))])],
+            ),
+            event_def(
+                "MoneyTransferred",
+                vec![
+                    rule(
+                        Update,
+                        Some("from"),
+                        vec![set("balance", Subtract, prop("amount"))],
+                    ),
+                    rule(
+                        Update,
+                        Some("to"),
+                        vec![set("balance", Add, prop("amount"))],
+                    ),
+                ],
+            ),
+            event_def(
+                "Tagged",
+                vec![rule(Update, None, vec![set("tags", Push, prop("tag"))])],
+            ),
+            event_def(
+                "Untagged",
+                vec![rule(Update, None, vec![set("tags", Pull, prop("tag"))])],
+            ),
+            event_def(
+                "Seen",
+                vec![rule(
+                    Update,
+                    None,
+                    vec![set("seen_at", Set, Source::Meta(MetaKey::RecordedAt))],
+                )],
+            ),
+            event_def(
+                "LimitHit",
+                vec![rule(
+                    Update,
+                    None,
+                    vec![set("hits", Add, Source::Value(Value::from(1)))],
+                )],
+            ),
+            event_def(
+                "Observed",
+                vec![rule(
+                    Update,
+                    None,
+                    vec![set("low", Min, prop("x")), set("high", Max, prop("x"))],
+                )],
+            ),
+            event_def("AccountClosed", vec![rule(Delete, None, vec![])]),
+        ],
+    }
+}
+
+/// A state with the bank schema registered.
+pub fn bank() -> State {
+    let mut state = State::default();
+    register::execute(&mut state, &bank_part()).expect("the bank schema is valid");
+    state
+}
+
+pub fn data(entries: Vec<(&str, Value)>) -> Value {
+    map::build(entries)
+}
+
+pub fn new_event(id: &str, event_type: &str, entries: Vec<(&str, Value)>) -> NewEvent {
+    NewEvent {
+        id: id.to_string(),
+        event_type: event_type.to_string(),
+        data: data(entries),
+        meta: Vec::new(),
+    }
+}
+
+pub fn write(key: &str, expected: Expected, events: Vec<NewEvent>) -> CommitRequest {
+    CommitRequest {
+        streams: vec![StreamWrite {
+            aggregate: AGGREGATE.to_string(),
+            key: key.to_string(),
+            expected,
+            events,
+        }],
+    }
+}
+
+/// Commits, leaving `state` untouched on error.
+pub fn run(state: &mut State, request: &CommitRequest) -> Result<CommitOutcome, ServerError> {
+    commit::execute(state, request, RECORDED_AT).map(|(outcome, _)| outcome)
+}
+
+/// Opens account `key` named after it.
+pub fn open(state: &mut State, key: &str) {
+    let id = format!("{key}-opened");
+    run(
+        state,
+        &write(
+            key,
+            Expected::Any,
+            vec![new_event(
+                &id,
+                "AccountOpened",
+                vec![("name", Value::from(key))],
+            )],
+        ),
+    )
+    .expect("opening succeeds");
+}
+
+pub fn field_of(state: &State, key: &str, name: &str) -> Value {
+    let entity = state
+        .entity("Account", key)
+        .unwrap_or_else(|| panic!("no account {key}"));
+    entity
+        .get(name)
+        .cloned()
+        .unwrap_or_else(|| panic!("account {key} has no field {name}"))
+}

@@ -1,0 +1,321 @@
+//! The single writer: one OS thread that owns the log and the authoritative state.
+//!
+//! Commits and schema registrations queue on a bounded channel. The writer takes all
+//! that is queued (group commit), validates each against a working copy of the state —
+//! a failing one writes nothing and does not disturb the others — appends every record
+//! in one write, fsyncs once, and only then publishes the new state and answers. So no
+//! reader sees a write before it is durable and no acknowledged write is lost.
+//!
+//! A failed write or fsync is fatal for writing (the kernel may have dropped the pages,
+//! so a retry could lie): every later write is answered `unavailable`, reads go on.
+
+use std::sync::Arc;
+use std::thread;
+
+use arc_swap::ArcSwap;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::commit::{self, CommitOutcome, CommitRequest};
+use crate::error::ServerError;
+use crate::log::{self, Log};
+use crate::record;
+use crate::register::{self, RegisterOutcome};
+use crate::schema::SchemaPart;
+use crate::state::State;
+
+/// Requests waiting for the writer. A full queue makes clients wait (backpressure)
+/// instead of letting memory grow.
+pub const QUEUE_DEPTH_MAX: usize = 4096;
+
+/// Requests handled in one group commit; bounds the latency one batch adds.
+pub const BATCH_REQUESTS_MAX: usize = 1024;
+
+enum Command {
+    Commit(
+        Box<CommitRequest>,
+        oneshot::Sender<Result<CommitOutcome, ServerError>>,
+    ),
+    Register(
+        Box<SchemaPart>,
+        oneshot::Sender<Result<RegisterOutcome, ServerError>>,
+    ),
+    /// Finish what is queued before this, then stop.
+    Stop,
+}
+
+/// A cheap, clonable way to reach the writer.
+#[derive(Clone)]
+pub struct WriterHandle {
+    tx: mpsc::Sender<Command>,
+}
+
+/// Owns the writer thread, to stop and join it.
+pub struct Writer {
+    handle: WriterHandle,
+    thread: thread::JoinHandle<()>,
+}
+
+fn gone() -> ServerError {
+    ServerError::unavailable("the writer has stopped (the server is shutting down)")
+}
+
+impl WriterHandle {
+    pub async fn commit(&self, request: CommitRequest) -> Result<CommitOutcome, ServerError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Command::Commit(Box::new(request), reply))
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+
+    pub async fn register(&self, part: SchemaPart) -> Result<RegisterOutcome, ServerError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Command::Register(Box::new(part), reply))
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+impl Writer {
+    /// Starts the writer thread with the recovered state, which must already be the
+    /// published one.
+    pub fn spawn(
+        state: State,
+        log: Log,
+        published: Arc<ArcSwap<State>>,
+    ) -> std::io::Result<Writer> {
+        let (tx, rx) = mpsc::channel(QUEUE_DEPTH_MAX);
+        let mut core = Core {
+            state,
+            log,
+            published,
+            failed: false,
+        };
+        let thread = thread::Builder::new()
+            .name("resident-writer".to_string())
+            .spawn(move || core.run(rx))?;
+        Ok(Writer {
+            handle: WriterHandle { tx },
+            thread,
+        })
+    }
+
+    pub fn handle(&self) -> WriterHandle {
+        self.handle.clone()
+    }
+
+    /// Lets the writer finish everything queued so far, then joins it.
+    pub async fn stop(self) {
+        let _ = self.handle.tx.send(Command::Stop).await;
+        drop(self.handle);
+        let thread = self.thread;
+        let joined = tokio::task::spawn_blocking(move || thread.join()).await;
+        if !matches!(joined, Ok(Ok(()))) {
+            tracing::error!("the writer thread ended abnormally");
+        }
+    }
+}
+
+struct Core {
+    state: State,
+    log: Log,
+    published: Arc<ArcSwap<State>>,
+    /// Set forever after a failed append.
+    failed: bool,
+}
+
+/// An answer held back until the batch is durable.
+enum Pending {
+    Commit(
+        oneshot::Sender<Result<CommitOutcome, ServerError>>,
+        Result<CommitOutcome, ServerError>,
+    ),
+    Register(
+        oneshot::Sender<Result<RegisterOutcome, ServerError>>,
+        Result<RegisterOutcome, ServerError>,
+    ),
+}
+
+impl Core {
+    fn run(&mut self, mut rx: mpsc::Receiver<Command>) {
+        while let Some(first) = rx.blocking_recv() {
+            let mut batch = vec![first];
+            while batch.len() < BATCH_REQUESTS_MAX {
+                match rx.try_recv() {
+                    Ok(command) => batch.push(command),
+                    Err(_) => break,
+                }
+            }
+            if self.process(batch) {
+                break;
+            }
+        }
+        tracing::debug!("writer stopped");
+    }
+
+    /// Handles one batch; returns true when a `Stop` was in it.
+    fn process(&mut self, batch: Vec<Command>) -> bool {
+        let recorded_at =
+            humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string();
+        let mut working = self.state.clone();
+        let mut framed = Vec::new();
+        let mut pending = Vec::with_capacity(batch.len());
+        let mut stop = false;
+        for command in batch {
+            match command {
+                Command::Stop => stop = true,
+                Command::Commit(request, reply) => {
+                    let result = if self.failed || stop {
+                        Err(self.refusal(stop))
+                    } else {
+                        commit::execute(&mut working, &request, &recorded_at).map(
+                            |(outcome, events)| {
+                                if !events.is_empty() {
+                                    log::frame_record(&record::encode_commit(&events), &mut framed);
+                                }
+                                outcome
+                            },
+                        )
+                    };
+                    pending.push(Pending::Commit(reply, result));
+                }
+                Command::Register(part, reply) => {
+                    let result = if self.failed || stop {
+                        Err(self.refusal(stop))
+                    } else {
+                        register::execute(&mut working, &part).map(|(outcome, schema)| {
+                            if let Some(schema) = schema {
+                                log::frame_record(&record::encode_schema(&schema), &mut framed);
+                            }
+                            outcome
+                        })
+                    };
+                    pending.push(Pending::Register(reply, result));
+                }
+            }
+        }
+        if !framed.is_empty() {
+            if let Err(e) = self.log.append(&framed) {
+                self.failed = true;
+                tracing::error!(
+                    file = %self.log.path().display(),
+                    error = %e,
+                    "WRITING THE LOG FAILED: refusing all further writes until restart; reads continue"
+                );
+                let refusal = self.refusal(false);
+                for p in pending {
+                    match p {
+                        Pending::Commit(reply, _) => drop(reply.send(Err(refusal.clone()))),
+                        Pending::Register(reply, _) => drop(reply.send(Err(refusal.clone()))),
+                    }
+                }
+                return stop;
+            }
+            self.state = working;
+            self.published.store(Arc::new(self.state.clone()));
+        }
+        for p in pending {
+            // A client that went away no longer needs its answer; the write stands.
+            match p {
+                Pending::Commit(reply, result) => drop(reply.send(result)),
+                Pending::Register(reply, result) => drop(reply.send(result)),
+            }
+        }
+        stop
+    }
+
+    fn refusal(&self, stopping: bool) -> ServerError {
+        if stopping {
+            gone()
+        } else {
+            ServerError::unavailable(format!(
+                "writing to {} failed earlier; this server accepts no more writes until it is restarted",
+                self.log.path().display()
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use resident_protocol::Value;
+
+    use super::*;
+    use crate::commit::Expected::Any;
+    use crate::testkit::*;
+
+    #[tokio::test]
+    async fn a_failed_append_refuses_this_and_every_later_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = bank();
+        let published = Arc::new(ArcSwap::from_pointee(state.clone()));
+        let writer =
+            Writer::spawn(state, Log::failing_for_tests(dir.path()), published.clone()).unwrap();
+        let handle = writer.handle();
+        let opening = |id: &str| {
+            write(
+                "a",
+                Any,
+                vec![new_event(
+                    id,
+                    "AccountOpened",
+                    vec![("name", Value::from("A"))],
+                )],
+            )
+        };
+        let err = handle.commit(opening("1")).await.unwrap_err();
+        assert_eq!(err.code, "unavailable");
+        let err = handle.commit(opening("2")).await.unwrap_err();
+        assert_eq!(err.code, "unavailable");
+        assert!(err.message.contains("failed earlier"), "{}", err.message);
+        assert_eq!(published.load().position(), 0, "nothing was published");
+        writer.stop().await;
+        let err = handle.commit(opening("3")).await.unwrap_err();
+        assert_eq!(err.code, "unavailable");
+    }
+
+    #[tokio::test]
+    async fn a_commit_failing_validation_does_not_disturb_its_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let opened = Log::open(dir.path()).unwrap();
+        let state = State::default();
+        let published = Arc::new(ArcSwap::from_pointee(state.clone()));
+        let writer = Writer::spawn(state, opened.log, published.clone()).unwrap();
+        let handle = writer.handle();
+        assert!(handle.register(bank_part()).await.unwrap().changed);
+        let requests: Vec<_> = (0..50)
+            .map(|i| {
+                let handle = handle.clone();
+                tokio::spawn(async move {
+                    let key = format!("k{}", i % 25);
+                    handle
+                        .commit(write(
+                            &key,
+                            Any,
+                            vec![new_event(
+                                &format!("e{i}"),
+                                "AccountOpened",
+                                vec![("name", Value::from("x"))],
+                            )],
+                        ))
+                        .await
+                })
+            })
+            .collect();
+        let mut ok = 0;
+        for r in requests {
+            match r.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(e) => assert_eq!(e.message.split(' ').next_back(), Some("exists")),
+            }
+        }
+        assert_eq!(ok, 25);
+        assert_eq!(published.load().position(), 25);
+        writer.stop().await;
+        let replayed = crate::recovery::recover(dir.path()).unwrap();
+        assert_eq!(replayed.state.position(), 25);
+    }
+}

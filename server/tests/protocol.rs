@@ -1,0 +1,967 @@
+//! Runs the real `residentd` binary and talks the wire protocol to it.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use resident_protocol::frame;
+use resident_protocol::{map, Value};
+
+struct Server {
+    child: Child,
+    socket: PathBuf,
+    data: PathBuf,
+}
+
+impl Server {
+    fn start(dir: &Path, extra: &[&str]) -> Server {
+        let socket = dir.join("run").join("resident.sock");
+        let data = dir.join("data");
+        let child = spawn(&socket, &data, extra);
+        let server = Server {
+            child,
+            socket,
+            data,
+        };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if UnixStream::connect(&self.socket).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "residentd did not start listening on {}",
+            self.socket.display()
+        );
+    }
+
+    fn client(&self) -> Client {
+        Client::connect(&self.socket)
+    }
+
+    fn signal(&mut self, signal: Signal) -> std::process::ExitStatus {
+        kill(Pid::from_raw(self.child.id() as i32), signal).unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn(socket: &Path, data: &Path, extra: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_residentd"))
+        .arg("--socket")
+        .arg(socket)
+        .arg("--data")
+        .arg(data)
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("residentd starts")
+}
+
+struct Client {
+    stream: UnixStream,
+    next_id: u64,
+}
+
+impl Client {
+    fn connect(socket: &Path) -> Client {
+        let stream = UnixStream::connect(socket).expect("connects");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        Client { stream, next_id: 1 }
+    }
+
+    fn call(&mut self, op: &str, args: Vec<(&str, Value)>) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut entries = vec![("id", Value::from(id)), ("op", Value::from(op))];
+        entries.extend(args);
+        frame::write_frame(&mut self.stream, &map::build(entries)).unwrap();
+        let response = frame::read_frame(&mut self.stream, u32::MAX).expect("an answer");
+        assert_eq!(
+            map::get(&response, "id"),
+            Some(&Value::from(id)),
+            "{response:?}"
+        );
+        response
+    }
+
+    fn ok(&mut self, op: &str, args: Vec<(&str, Value)>) -> Value {
+        let response = self.call(op, args);
+        assert_eq!(
+            map::get(&response, "ok"),
+            Some(&Value::Bool(true)),
+            "{op}: {response:?}"
+        );
+        response
+    }
+
+    /// Calls and expects a failure; returns the error map.
+    fn fails(&mut self, op: &str, args: Vec<(&str, Value)>, code: &str) -> Value {
+        let response = self.call(op, args);
+        assert_eq!(
+            map::get(&response, "ok"),
+            Some(&Value::Bool(false)),
+            "{op}: {response:?}"
+        );
+        let error = map::get(&response, "error").cloned().unwrap();
+        assert_eq!(
+            map::get_text(&error, "code"),
+            Some(code),
+            "{op}: {response:?}"
+        );
+        error
+    }
+
+    /// Reads one raw answer, or `None` once the server closed the connection.
+    fn read_raw(&mut self) -> Option<Value> {
+        frame::read_frame(&mut self.stream, u32::MAX).ok()
+    }
+
+    fn assert_closed(&mut self) {
+        let mut byte = [0u8; 1];
+        assert_eq!(
+            self.stream.read(&mut byte).unwrap(),
+            0,
+            "connection should be closed"
+        );
+    }
+}
+
+fn text(s: &str) -> Value {
+    Value::from(s)
+}
+
+fn obj(entries: Vec<(&str, Value)>) -> Value {
+    map::build(entries)
+}
+
+fn list(items: Vec<Value>) -> Value {
+    Value::Array(items)
+}
+
+fn field(name: &str, ty: &str, default: Option<Value>) -> Value {
+    let mut e = vec![
+        ("name", text(name)),
+        ("type", text(ty)),
+        ("nullable", Value::Bool(false)),
+    ];
+    if let Some(d) = default {
+        e.push(("default", d));
+    }
+    obj(e)
+}
+
+fn bank_schema() -> Vec<(&'static str, Value)> {
+    let account = obj(vec![
+        ("name", text("Account")),
+        ("id", text("uuid")),
+        (
+            "fields",
+            list(vec![
+                field("uuid", "string", None),
+                field("name", "string", None),
+                field("balance", "int", Some(Value::from(0))),
+            ]),
+        ),
+        ("indexes", list(vec![text("balance")])),
+    ]);
+    let rule = |op: &str, fields: Vec<Value>| {
+        obj(vec![
+            ("op", text(op)),
+            ("entity", text("Account")),
+            ("id", Value::Null),
+            ("fields", list(fields)),
+        ])
+    };
+    let set = |field: &str, op: &str, prop: &str| {
+        obj(vec![
+            ("field", text(field)),
+            ("op", text(op)),
+            ("prop", text(prop)),
+        ])
+    };
+    let events = list(vec![
+        obj(vec![
+            ("name", text("AccountOpened")),
+            (
+                "rules",
+                list(vec![rule("create", vec![set("name", "set", "name")])]),
+            ),
+        ]),
+        obj(vec![
+            ("name", text("BalanceIncreased")),
+            (
+                "rules",
+                list(vec![rule("update", vec![set("balance", "add", "amount")])]),
+            ),
+        ]),
+        obj(vec![
+            ("name", text("AccountClosed")),
+            ("rules", list(vec![rule("delete", vec![])])),
+        ]),
+    ]);
+    vec![("entities", list(vec![account])), ("events", events)]
+}
+
+fn event(id: &str, ty: &str, data: Vec<(&str, Value)>) -> Value {
+    obj(vec![
+        ("id", text(id)),
+        ("type", text(ty)),
+        ("data", obj(data)),
+    ])
+}
+
+fn commit(key: &str, expected: Value, events: Vec<Value>) -> Vec<(&'static str, Value)> {
+    vec![(
+        "streams",
+        list(vec![obj(vec![
+            ("aggregate", text("AccountAggregateRoot")),
+            ("id", text(key)),
+            ("expected", expected),
+            ("events", list(events)),
+        ])]),
+    )]
+}
+
+fn get<'a>(v: &'a Value, path: &[&str]) -> &'a Value {
+    path.iter().fold(v, |v, k| {
+        map::get(v, k).unwrap_or_else(|| panic!("no {k} in {v:?}"))
+    })
+}
+
+fn int(v: &Value) -> i128 {
+    v.as_integer()
+        .map(i128::from)
+        .unwrap_or_else(|| panic!("not an int: {v:?}"))
+}
+
+fn open_and_fund(c: &mut Client, key: &str, amount: i64) {
+    c.ok(
+        "commit",
+        commit(
+            key,
+            text("none"),
+            vec![event(
+                &format!("{key}-e1"),
+                "AccountOpened",
+                vec![("name", text(key))],
+            )],
+        ),
+    );
+    c.ok(
+        "commit",
+        commit(
+            key,
+            Value::from(1),
+            vec![event(
+                &format!("{key}-e2"),
+                "BalanceIncreased",
+                vec![("amount", Value::from(amount))],
+            )],
+        ),
+    );
+}
+
+#[test]
+fn bank_round_trip_over_the_wire() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let mut c = server.client();
+
+    let hello = c.ok(
+        "hello",
+        vec![("protocol", Value::from(1)), ("client", text("test"))],
+    );
+    assert_eq!(int(get(&hello, &["protocol"])), 1);
+    assert_eq!(
+        int(get(&hello, &["limits", "frame_bytes_max"])),
+        16 * 1024 * 1024
+    );
+
+    let registered = c.ok("register", bank_schema());
+    assert_eq!(get(&registered, &["changed"]), &Value::Bool(true));
+    assert_eq!(int(get(&registered, &["schema_version"])), 1);
+    let again = c.ok("register", bank_schema());
+    assert_eq!(
+        get(&again, &["changed"]),
+        &Value::Bool(false),
+        "re-registering is a no-op"
+    );
+    assert_eq!(int(get(&again, &["schema_version"])), 1);
+
+    let opened = c.ok(
+        "commit",
+        commit(
+            "a1",
+            text("none"),
+            vec![event("e1", "AccountOpened", vec![("name", text("Alice"))])],
+        ),
+    );
+    assert_eq!(int(get(&opened, &["position"])), 1);
+    assert_eq!(get(&opened, &["duplicate"]), &Value::Bool(false));
+    let streams = get(&opened, &["streams"]).as_array().unwrap();
+    assert_eq!(
+        get(&streams[0], &["stream"]),
+        &text("AccountAggregateRoot-a1")
+    );
+    assert_eq!(int(get(&streams[0], &["version"])), 1);
+    let entities = get(&opened, &["entities"]).as_array().unwrap();
+    assert_eq!(get(&entities[0], &["entity"]), &text("Account"));
+    assert_eq!(get(&entities[0], &["state", "uuid"]), &text("a1"));
+    assert_eq!(get(&entities[0], &["state", "name"]), &text("Alice"));
+    assert_eq!(int(get(&entities[0], &["state", "balance"])), 0);
+
+    let increased = commit(
+        "a1",
+        Value::from(1),
+        vec![event(
+            "e2",
+            "BalanceIncreased",
+            vec![("amount", Value::from(10))],
+        )],
+    );
+    let answer = c.ok("commit", increased.clone());
+    assert_eq!(int(get(&answer, &["position"])), 2);
+    assert_eq!(
+        int(get(
+            &get(&answer, &["entities"]).as_array().unwrap()[0],
+            &["state", "balance"]
+        )),
+        10
+    );
+
+    // The same commit again: nothing written, the first answer repeated.
+    let duplicate = c.ok("commit", increased);
+    assert_eq!(get(&duplicate, &["duplicate"]), &Value::Bool(true));
+    assert_eq!(int(get(&duplicate, &["position"])), 2);
+    assert_eq!(
+        int(get(
+            &get(&duplicate, &["streams"]).as_array().unwrap()[0],
+            &["version"]
+        )),
+        2
+    );
+
+    // Reusing one id of two is refused.
+    c.fails(
+        "commit",
+        commit(
+            "a1",
+            text("any"),
+            vec![
+                event("e2", "BalanceIncreased", vec![("amount", Value::from(1))]),
+                event("e3", "BalanceIncreased", vec![("amount", Value::from(1))]),
+            ],
+        ),
+        "bad_request",
+    );
+
+    let conflict = c.fails(
+        "commit",
+        commit(
+            "a1",
+            Value::from(1),
+            vec![event(
+                "e4",
+                "BalanceIncreased",
+                vec![("amount", Value::from(5))],
+            )],
+        ),
+        "conflict",
+    );
+    assert_eq!(
+        get(&conflict, &["stream"]),
+        &text("AccountAggregateRoot-a1")
+    );
+    assert_eq!(int(get(&conflict, &["expected"])), 1);
+    assert_eq!(int(get(&conflict, &["actual"])), 2);
+
+    let not_found = c.fails(
+        "commit",
+        commit(
+            "nobody",
+            text("any"),
+            vec![event(
+                "e5",
+                "BalanceIncreased",
+                vec![("amount", Value::from(5))],
+            )],
+        ),
+        "not_found",
+    );
+    assert!(get(&not_found, &["message"])
+        .as_text()
+        .unwrap()
+        .contains("Account nobody does not exist"));
+    let unknown = c.fails(
+        "commit",
+        commit("a1", text("any"), vec![event("e6", "Unknown", vec![])]),
+        "schema",
+    );
+    assert!(get(&unknown, &["message"])
+        .as_text()
+        .unwrap()
+        .contains("event type Unknown has no projection rules registered"));
+
+    c.ok(
+        "commit",
+        commit(
+            "b2",
+            Value::from(0),
+            vec![event("e7", "AccountOpened", vec![("name", text("Bob"))])],
+        ),
+    );
+
+    let found = c.ok(
+        "find",
+        vec![("entity", text("Account")), ("key", text("a1"))],
+    );
+    assert_eq!(int(get(&found, &["entity", "balance"])), 10);
+    let missing = c.ok(
+        "find",
+        vec![("entity", text("Account")), ("key", text("zz"))],
+    );
+    assert_eq!(get(&missing, &["entity"]), &Value::Null);
+    let all = c.ok("all", vec![("entity", text("Account"))]);
+    let names: Vec<_> = get(&all, &["entities"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| get(e, &["name"]).clone())
+        .collect();
+    assert_eq!(names, vec![text("Alice"), text("Bob")], "ordered by id");
+    assert_eq!(
+        int(get(
+            &c.ok("count", vec![("entity", text("Account"))]),
+            &["count"]
+        )),
+        2
+    );
+    c.fails("count", vec![("entity", text("Nope"))], "schema");
+
+    let load = c.ok(
+        "load",
+        vec![
+            ("aggregate", text("AccountAggregateRoot")),
+            ("key", text("a1")),
+            ("entity", text("Account")),
+        ],
+    );
+    assert_eq!(int(get(&load, &["version"])), 2);
+    assert_eq!(int(get(&load, &["state", "balance"])), 10);
+    let fresh = c.ok(
+        "load",
+        vec![
+            ("aggregate", text("AccountAggregateRoot")),
+            ("key", text("new")),
+        ],
+    );
+    assert_eq!(int(get(&fresh, &["version"])), 0);
+
+    let read = c.ok(
+        "read",
+        vec![
+            ("aggregate", text("AccountAggregateRoot")),
+            ("key", text("a1")),
+            ("from", Value::from(2)),
+        ],
+    );
+    let events = get(&read, &["events"]).as_array().unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(get(&events[0], &["type"]), &text("BalanceIncreased"));
+    assert_eq!(int(get(&events[0], &["position"])), 2);
+    assert!(get(&events[0], &["meta", "recorded_at"])
+        .as_text()
+        .unwrap()
+        .ends_with('Z'));
+
+    let stats = c.ok("stats", vec![]);
+    assert_eq!(int(get(&stats, &["position"])), 3);
+    assert_eq!(int(get(&stats, &["streams"])), 2);
+    assert_eq!(int(get(&stats, &["entities", "Account"])), 2);
+
+    // Changing the rules of an event type that has events is refused, naming the change.
+    let mut changed = bank_schema();
+    if let Value::Array(events) = &mut changed[1].1 {
+        events.truncate(2);
+        events[1] = obj(vec![
+            ("name", text("BalanceIncreased")),
+            (
+                "rules",
+                list(vec![obj(vec![
+                    ("op", text("update")),
+                    ("entity", text("Account")),
+                    (
+                        "fields",
+                        list(vec![obj(vec![
+                            ("field", text("balance")),
+                            ("op", text("subtract")),
+                            ("prop", text("amount")),
+                        ])]),
+                    ),
+                ])]),
+            ),
+        ]);
+    }
+    let refused = c.fails("register", changed, "schema");
+    let message = get(&refused, &["message"]).as_text().unwrap().to_string();
+    assert!(
+        message.contains("BalanceIncreased already has 1 events"),
+        "{message}"
+    );
+    assert!(message.contains("add → subtract"), "{message}");
+}
+
+#[test]
+fn state_survives_restart_and_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), &[]);
+    let mut c = server.client();
+    c.ok("register", bank_schema());
+    open_and_fund(&mut c, "a1", 10);
+    drop(c);
+
+    let status = server.signal(Signal::SIGTERM);
+    assert!(status.success(), "SIGTERM exits 0: {status:?}");
+    assert!(
+        !server.socket.exists(),
+        "a clean stop removes the socket file"
+    );
+
+    let mut server = Server::start(dir.path(), &[]);
+    let mut c = server.client();
+    let found = c.ok(
+        "find",
+        vec![("entity", text("Account")), ("key", text("a1"))],
+    );
+    assert_eq!(int(get(&found, &["entity", "balance"])), 10);
+    for i in 0..20 {
+        open_and_fund(&mut c, &format!("k{i}"), i);
+    }
+    drop(c);
+    server.signal(Signal::SIGKILL);
+    assert!(
+        server.socket.exists(),
+        "SIGKILL leaves a stale socket behind"
+    );
+
+    // The stale socket is taken over; every acknowledged commit is back.
+    let server = Server::start(dir.path(), &[]);
+    let mut c = server.client();
+    assert_eq!(
+        int(get(
+            &c.ok("count", vec![("entity", text("Account"))]),
+            &["count"]
+        )),
+        21
+    );
+    let stats = c.ok("stats", vec![]);
+    assert_eq!(int(get(&stats, &["position"])), 42);
+    let k7 = c.ok(
+        "find",
+        vec![("entity", text("Account")), ("key", text("k7"))],
+    );
+    assert_eq!(int(get(&k7, &["entity", "balance"])), 7);
+    // Event ids survive too: a resend is still a duplicate.
+    let resend = c.ok(
+        "commit",
+        commit(
+            "k3",
+            Value::from(1),
+            vec![event(
+                "k3-e2",
+                "BalanceIncreased",
+                vec![("amount", Value::from(3))],
+            )],
+        ),
+    );
+    assert_eq!(get(&resend, &["duplicate"]), &Value::Bool(true));
+}
+
+#[test]
+fn a_second_server_on_the_same_data_dir_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let other_socket = dir.path().join("other.sock");
+    let second = spawn(&other_socket, &server.data, &[])
+        .wait_with_output()
+        .unwrap();
+    assert!(!second.status.success());
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    let expected = format!(
+        "data directory {} is locked by another residentd (pid {})",
+        server.data.display(),
+        server.child.id()
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+    // The first one still serves.
+    server.client().ok("hello", vec![]);
+
+    // A live socket is not stolen either.
+    let third = spawn(&server.socket, &dir.path().join("data3"), &[])
+        .wait_with_output()
+        .unwrap();
+    assert!(!third.status.success());
+    assert!(String::from_utf8_lossy(&third.stderr).contains("another server is listening"));
+    server.client().ok("hello", vec![]);
+}
+
+#[test]
+fn abuse_gets_an_answer_or_a_close_and_the_server_carries_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        &["--frame-bytes-max", "1024", "--events-per-commit-max", "3"],
+    );
+
+    // Malformed CBOR: answered with id null, then closed.
+    let mut c = server.client();
+    c.stream.write_all(&[0, 0, 0, 3, 0xff, 0xfe, 0xfd]).unwrap();
+    let answer = c.read_raw().expect("an answer");
+    assert_eq!(get(&answer, &["id"]), &Value::Null);
+    assert_eq!(get(&answer, &["error", "code"]), &text("malformed"));
+    c.assert_closed();
+
+    // A CBOR value that is not a map.
+    let mut c = server.client();
+    c.stream
+        .write_all(&frame::encode(&Value::from(42)))
+        .unwrap();
+    assert_eq!(
+        get(&c.read_raw().unwrap(), &["error", "code"]),
+        &text("malformed")
+    );
+    c.assert_closed();
+
+    // Oversized: answered without reading the body, then closed.
+    let mut c = server.client();
+    c.stream.write_all(&5000u32.to_be_bytes()).unwrap();
+    assert_eq!(
+        get(&c.read_raw().unwrap(), &["error", "code"]),
+        &text("too_large")
+    );
+    c.assert_closed();
+
+    // Unknown op and a missing id: answered, connection stays open.
+    let mut c = server.client();
+    c.fails("launch_missiles", vec![], "unknown_op");
+    frame::write_frame(&mut c.stream, &obj(vec![("op", text("hello"))])).unwrap();
+    let answer = c.read_raw().unwrap();
+    assert_eq!(get(&answer, &["id"]), &Value::Null);
+    assert_eq!(get(&answer, &["error", "code"]), &text("bad_request"));
+    let bad = c.fails("find", vec![("entity", Value::from(3))], "bad_request");
+    assert_eq!(get(&bad, &["message"]), &text("find: entity must be text"));
+    c.ok("register", bank_schema());
+    let too_many: Vec<Value> = (0..4)
+        .map(|i| event(&format!("x{i}"), "AccountOpened", vec![("name", text("x"))]))
+        .collect();
+    c.fails("commit", commit("x", text("any"), too_many), "limit");
+    let typed = c.fails(
+        "commit",
+        commit(
+            "x",
+            text("any"),
+            vec![obj(vec![("id", text("x")), ("type", Value::from(1))])],
+        ),
+        "bad_request",
+    );
+    assert_eq!(
+        get(&typed, &["message"]),
+        &text("commit: streams[0].events[0].type must be text")
+    );
+    c.ok("hello", vec![]);
+
+    // A truncated frame, then the client goes away.
+    let mut c = server.client();
+    c.stream.write_all(&[0, 0, 0, 50, 0xa1]).unwrap();
+    drop(c);
+
+    // Pipelined requests are answered in order.
+    let mut c = server.client();
+    for id in [10u64, 11, 12] {
+        frame::write_frame(
+            &mut c.stream,
+            &obj(vec![("id", Value::from(id)), ("op", text("stats"))]),
+        )
+        .unwrap();
+    }
+    for id in [10u64, 11, 12] {
+        assert_eq!(get(&c.read_raw().unwrap(), &["id"]), &Value::from(id));
+    }
+
+    // After all that, a new client is served.
+    let mut fresh = server.client();
+    fresh.ok("hello", vec![]);
+    assert_eq!(
+        int(get(
+            &fresh.ok("count", vec![("entity", text("Account"))]),
+            &["count"]
+        )),
+        0
+    );
+}
+
+fn segment(data: &Path) -> PathBuf {
+    data.join("log").join("00000000000000000001.log")
+}
+
+#[test]
+fn a_torn_tail_is_cut_and_mid_log_damage_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), &[]);
+    let mut c = server.client();
+    c.ok("register", bank_schema());
+    open_and_fund(&mut c, "a1", 10);
+    drop(c);
+    server.signal(Signal::SIGKILL);
+    let log = segment(&server.data);
+    let good = std::fs::read(&log).unwrap();
+
+    // Half a record at the end: a write that crashed midway.
+    let mut torn = good.clone();
+    torn.extend_from_slice(&[0, 0, 0, 200, 1, 2, 3, 4, 0xa1]);
+    std::fs::write(&log, &torn).unwrap();
+    let mut server = Server::start(dir.path(), &[]);
+    let mut c = server.client();
+    let found = c.ok(
+        "find",
+        vec![("entity", text("Account")), ("key", text("a1"))],
+    );
+    assert_eq!(int(get(&found, &["entity", "balance"])), 10);
+    drop(c);
+    assert!(server.signal(Signal::SIGTERM).success());
+    assert_eq!(
+        std::fs::read(&log).unwrap(),
+        good,
+        "the torn tail was truncated away"
+    );
+
+    // A flipped byte in the first record, with valid records after it.
+    let mut damaged = good.clone();
+    damaged[12] ^= 0x01;
+    std::fs::write(&log, &damaged).unwrap();
+    let output = spawn(&server.socket, &server.data, &[])
+        .wait_with_output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&log.display().to_string()), "{stderr}");
+    assert!(stderr.contains("offset 0"), "{stderr}");
+    assert!(stderr.contains("truncate"), "{stderr}");
+    assert_eq!(std::fs::read(&log).unwrap(), damaged, "nothing was dropped");
+}
+
+#[test]
+fn the_cli_prints_stats_and_pings() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let mut c = server.client();
+    c.ok("register", bank_schema());
+    open_and_fund(&mut c, "a1", 10);
+    let cli = |cmd: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_resident"))
+            .arg(cmd)
+            .arg("--socket")
+            .arg(&server.socket)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let stats = cli("stats");
+    assert!(stats.contains("position        2"), "{stats}");
+    assert!(stats.contains("Account"), "{stats}");
+    assert!(cli("ping").contains("residentd"));
+}
+
+#[test]
+fn hostile_cbor_lengths_are_refused_without_allocating() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let bodies: Vec<Vec<u8>> = vec![
+        // a map claiming 2^64-1 entries
+        vec![0xbb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+        // {"id": <array of 2^64-1>}
+        vec![
+            0xa1, 0x62, b'i', b'd', 0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ],
+        // {"id": <text of 2^64-1 bytes>}
+        vec![
+            0xa1, 0x62, b'i', b'd', 0x7b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ],
+        // {"id": <bytes of 4 GiB>}
+        vec![0xa1, 0x62, b'i', b'd', 0x5a, 0xff, 0xff, 0xff, 0xff],
+        // nesting far beyond any sane depth
+        std::iter::repeat_n(0x81u8, 100_000).collect(),
+    ];
+    for body in bodies {
+        let mut c = server.client();
+        let mut frame = (body.len() as u32).to_be_bytes().to_vec();
+        frame.extend_from_slice(&body);
+        c.stream.write_all(&frame).unwrap();
+        let answer = c.read_raw().expect("an answer");
+        assert_eq!(
+            get(&answer, &["error", "code"]),
+            &text("malformed"),
+            "{answer:?}"
+        );
+        c.assert_closed();
+    }
+    server.client().ok("hello", vec![]);
+}
+
+#[test]
+fn concurrent_commits_share_fsyncs_and_keep_positions_gapless() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    server.client().ok("register", bank_schema());
+    let threads = 8;
+    let per_thread = 25;
+    let positions: Vec<i128> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let socket = server.socket.clone();
+                scope.spawn(move || {
+                    let mut c = Client::connect(&socket);
+                    let key = format!("acc{t}");
+                    let mut positions = Vec::new();
+                    let opened = c.ok(
+                        "commit",
+                        commit(
+                            &key,
+                            text("none"),
+                            vec![event(
+                                &format!("{key}-o"),
+                                "AccountOpened",
+                                vec![("name", text(&key))],
+                            )],
+                        ),
+                    );
+                    positions.push(int(get(&opened, &["position"])));
+                    for i in 1..per_thread {
+                        let e = event(
+                            &format!("{key}-{i}"),
+                            "BalanceIncreased",
+                            vec![("amount", Value::from(1))],
+                        );
+                        let answer = c.ok("commit", commit(&key, Value::from(i as u64), vec![e]));
+                        positions.push(int(get(&answer, &["position"])));
+                    }
+                    positions
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let mut sorted = positions.clone();
+    sorted.sort();
+    let expected: Vec<i128> = (1..=(threads * per_thread) as i128).collect();
+    assert_eq!(
+        sorted, expected,
+        "every acknowledged commit has its own gapless position"
+    );
+    let mut c = server.client();
+    for t in 0..threads {
+        let found = c.ok(
+            "find",
+            vec![
+                ("entity", text("Account")),
+                ("key", text(&format!("acc{t}"))),
+            ],
+        );
+        assert_eq!(
+            int(get(&found, &["entity", "balance"])),
+            (per_thread - 1) as i128
+        );
+    }
+}
+
+#[test]
+fn the_door_socket_mode_connection_limit_and_allowed_uids() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &["--connections-max", "1"]);
+    let mode = std::fs::metadata(&server.socket)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o660);
+    // Until the readiness probe's connection is released, even the first client may be
+    // turned away; retry until one is served.
+    let served = |server: &Server| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let mut c = server.client();
+            frame::write_frame(
+                &mut c.stream,
+                &obj(vec![("id", Value::from(1)), ("op", text("hello"))]),
+            )
+            .unwrap();
+            let answer = c.read_raw().unwrap();
+            if map::get(&answer, "ok") == Some(&Value::Bool(true)) {
+                return c;
+            }
+            assert_eq!(get(&answer, &["error", "code"]), &text("limit"));
+            assert!(
+                Instant::now() < deadline,
+                "the connection slot was never released"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let first = served(&server);
+    let mut second = server.client();
+    let refused = second.read_raw().expect("an answer before the close");
+    assert_eq!(get(&refused, &["error", "code"]), &text("limit"));
+    second.assert_closed();
+    drop(first);
+    // The slot frees once the first client leaves.
+    served(&server);
+
+    let other = tempfile::tempdir().unwrap();
+    let me = nix::unistd::getuid().as_raw();
+    let stranger = (me + 4242).to_string();
+    let guarded = Server::start(
+        other.path(),
+        &["--allow-uid", &stranger, "--socket-mode", "600"],
+    );
+    let mode = std::fs::metadata(&guarded.socket)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    let mut c = guarded.client();
+    let _ = frame::write_frame(
+        &mut c.stream,
+        &obj(vec![("id", Value::from(1)), ("op", text("hello"))]),
+    );
+    assert!(
+        c.read_raw().is_none(),
+        "a uid outside --allow-uid gets no answer"
+    );
+}
