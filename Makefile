@@ -49,7 +49,7 @@ run: build
 test: build test-rust test-php stubs-check
 
 test-rust:
-	cargo test --release --workspace --exclude resident-php-ext
+	cargo test --release --workspace
 
 test-php:
 	RESIDENT_BIN=$(RESIDENTD) RESIDENT_EXT=$(EXTENSION) $(PHP_EXT) /usr/bin/phpunit -c tests/phpunit.xml

@@ -1,1 +1,87 @@
+//! resident.so: the PHP extension of Resident.
+//!
+//! Pure logic (wire messages, error mapping, the socket client, schema parsing) lives in
+//! modules that never touch Zend symbols, so `cargo test` can link and run them. The
+//! Zend glue is compiled only outside tests.
 
+// In test builds the glue is compiled out, so the pure helpers it uses look unused.
+#![cfg_attr(test, allow(dead_code))]
+
+mod client;
+mod connection;
+mod failure;
+mod schema;
+mod settings;
+mod wire;
+
+#[cfg(not(test))]
+mod aggregate;
+#[cfg(not(test))]
+mod call;
+#[cfg(not(test))]
+mod convert;
+#[cfg(not(test))]
+mod entity;
+#[cfg(not(test))]
+mod event;
+#[cfg(not(test))]
+mod exceptions;
+#[cfg(not(test))]
+mod fixup;
+#[cfg(not(test))]
+mod functions;
+#[cfg(not(test))]
+mod methods;
+#[cfg(not(test))]
+mod objects;
+#[cfg(not(test))]
+mod registry;
+
+#[cfg(not(test))]
+mod module {
+    use ext_php_rs::flags::IniEntryPermission;
+    use ext_php_rs::prelude::*;
+    use ext_php_rs::zend::{IniEntryDef, IniEntryDefs};
+
+    use crate::{aggregate, entity, event, exceptions, fixup, functions};
+
+    static INI: IniEntryDefs<3> = IniEntryDefs::new([
+        IniEntryDef::new(
+            c"resident.socket",
+            c"/run/resident/resident.sock",
+            IniEntryPermission::All,
+        ),
+        IniEntryDef::new(c"resident.timeout_ms", c"5000", IniEntryPermission::All),
+        IniEntryDef::end(),
+    ]);
+
+    pub fn startup(_ty: i32, mod_num: i32) -> i32 {
+        IniEntryDef::register(INI.as_slice(), mod_num);
+        0
+    }
+
+    unsafe extern "C" fn request_startup(_ty: i32, _mod_num: i32) -> i32 {
+        fixup::once();
+        0
+    }
+
+    #[php_module]
+    #[php(startup = "startup")]
+    pub fn module(module: ModuleBuilder) -> ModuleBuilder {
+        // The name PHP knows the extension by (extension_loaded('resident'), php -m);
+        // without it, ext-php-rs would use the crate name.
+        let module = functions::register(module.name("resident"));
+        module
+            .request_startup_function(request_startup)
+            .class::<exceptions::ResidentException>()
+            .class::<exceptions::ConnectionException>()
+            .class::<exceptions::ConcurrencyException>()
+            .class::<exceptions::NotFound>()
+            .class::<exceptions::SchemaException>()
+            .class::<exceptions::ProtocolException>()
+            .class::<exceptions::BadRequestException>()
+            .class::<entity::Entity>()
+            .class::<event::Event>()
+            .class::<aggregate::AggregateRoot>()
+    }
+}

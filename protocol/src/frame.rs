@@ -79,7 +79,10 @@ mod tests {
     fn round_trip() {
         let msg = map::build(vec![("id", Value::from(7)), ("op", Value::from("hello"))]);
         let bytes = encode(&msg);
-        assert_eq!(u32::from_be_bytes(bytes[..4].try_into().unwrap()) as usize, bytes.len() - 4);
+        assert_eq!(
+            u32::from_be_bytes(bytes[..4].try_into().unwrap()) as usize,
+            bytes.len() - 4
+        );
         let back = read_frame(&mut &bytes[..], 1024).unwrap();
         assert_eq!(back, msg);
     }
@@ -88,20 +91,35 @@ mod tests {
     fn refuses_oversized_before_reading_body() {
         let bytes = 5000u32.to_be_bytes();
         let err = read_frame(&mut &bytes[..], 4096).unwrap_err();
-        assert!(matches!(err, FrameError::TooLarge { len: 5000, max: 4096 }));
+        assert!(matches!(
+            err,
+            FrameError::TooLarge {
+                len: 5000,
+                max: 4096
+            }
+        ));
     }
 
     #[test]
     fn refuses_non_map_and_garbage() {
         let mut frame = encode(&Value::from(1));
         frame[..4].copy_from_slice(&1u32.to_be_bytes());
-        assert!(matches!(read_frame(&mut &frame[..], 64), Err(FrameError::NotAMap)));
+        assert!(matches!(
+            read_frame(&mut &frame[..], 64),
+            Err(FrameError::NotAMap)
+        ));
         let garbage = [0, 0, 0, 2, 0xff, 0xff];
-        assert!(matches!(read_frame(&mut &garbage[..], 64), Err(FrameError::Malformed(_))));
+        assert!(matches!(
+            read_frame(&mut &garbage[..], 64),
+            Err(FrameError::Malformed(_))
+        ));
     }
 
     #[test]
     fn clean_close_is_not_an_error_of_the_peer() {
-        assert!(matches!(read_frame(&mut &[][..], 64), Err(FrameError::Closed)));
+        assert!(matches!(
+            read_frame(&mut &[][..], 64),
+            Err(FrameError::Closed)
+        ));
     }
 }

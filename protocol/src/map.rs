@@ -4,7 +4,12 @@ use ciborium::Value;
 
 /// Builds a map with text keys, in the given order.
 pub fn build(entries: Vec<(&str, Value)>) -> Value {
-    Value::Map(entries.into_iter().map(|(k, v)| (Value::from(k), v)).collect())
+    Value::Map(
+        entries
+            .into_iter()
+            .map(|(k, v)| (Value::from(k), v))
+            .collect(),
+    )
 }
 
 /// Looks a text key up in a map; `None` for a missing key or a value that is not a map.

@@ -31,7 +31,7 @@ final class ConcurrencyTest extends TestCase
             self::assertStringContainsString('AccountAggregateRoot-' . $uuid, $e->getMessage());
         }
         self::assertSame(1, Account::find($uuid)->balance, 'the refused commit changed nothing');
-        self::assertSame(2, $second->version(), 'the refused aggregate keeps its version');
+        self::assertSame(1, $second->version(), 'the refused aggregate keeps the version it loaded');
     }
 
     public function testPersistIsAllOrNothingUnderConflict(): void

@@ -18,7 +18,10 @@ final class View
 
     public static function redirect(string $to): string
     {
-        header('Location: ' . $to, true, 303);
+        // Under the CLI (tests) there is no response to redirect.
+        if (!headers_sent()) {
+            header('Location: ' . $to, true, 303);
+        }
         return '';
     }
 

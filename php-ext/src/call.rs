@@ -1,0 +1,26 @@
+//! Glue between the native methods and the process's client: settings from php.ini and
+//! the environment, plus the registration list of each request.
+
+use ext_php_rs::zend::ExecutorGlobals;
+use resident_protocol::Value;
+
+use crate::client::{self, Registration};
+use crate::connection::Settings;
+use crate::failure::Failure;
+use crate::settings;
+
+/// Read only when (re)connecting: `ini_values()` copies the whole ini table.
+fn current_settings() -> Settings {
+    let ini = ExecutorGlobals::get().ini_values();
+    settings::resolve(
+        std::env::var("RESIDENT_SOCKET").ok(),
+        ini.get("resident.socket").cloned().flatten(),
+        ini.get("resident.timeout_ms").cloned().flatten(),
+    )
+}
+
+/// Sends `request` after registering the schemas in `needs` not yet registered on this
+/// connection.
+pub fn exchange(needs: &[Registration<'_>], request: &[(&str, Value)]) -> Result<Value, Failure> {
+    client::with(|c| c.exchange(current_settings, needs, request)).map_err(Failure::from)
+}

@@ -1,0 +1,218 @@
+//! The process's one connection, kept across requests (PHP-FPM workers live long), with
+//! the per-connection memory of which schemas were registered and the reconnect policy.
+//!
+//! No Zend symbols here: the glue hands in plain CBOR values and gets plain results back.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use resident_protocol::Value;
+
+use crate::connection::{CallError, Connection, Settings};
+use crate::failure::Problem;
+
+/// A schema body to send with `register` before the first use of a class on a connection.
+pub struct Registration<'a> {
+    /// The PHP class it came from; what the per-connection cache is keyed on.
+    pub class: &'a str,
+    /// `{entities: [...], events: [...]}` as php-lib's Registry returned it.
+    pub body: &'a Value,
+}
+
+#[derive(Default)]
+pub struct Client {
+    conn: Option<Connection>,
+    /// Classes whose schema this connection has registered.
+    registered: HashSet<String>,
+    /// php-lib's Registry answers (parsed), per `method:class`. Cleared with the
+    /// connection: a new connection may face a fresh server, and re-asking php-lib is cheap.
+    answers: HashMap<String, Rc<dyn Any>>,
+}
+
+thread_local! {
+    static CLIENT: RefCell<Client> = RefCell::new(Client::default());
+}
+
+/// Runs `f` on the process's client. Never call PHP code inside `f`: PHP could call back
+/// into the extension and find the client borrowed.
+pub fn with<T>(f: impl FnOnce(&mut Client) -> T) -> T {
+    CLIENT.with(|c| f(&mut c.borrow_mut()))
+}
+
+impl Client {
+    pub fn cached(&self, key: &str) -> Option<Rc<dyn Any>> {
+        self.answers.get(key).cloned()
+    }
+
+    pub fn remember(&mut self, key: String, answer: Rc<dyn Any>) {
+        self.answers.insert(key, answer);
+    }
+
+    /// Registers what `needs` lists (once per connection), then sends `request`.
+    ///
+    /// If the socket turns out broken on a connection that had worked, the server probably
+    /// restarted: reconnect once and do it all again. Resending is safe: commits are
+    /// idempotent by event id, and reads change nothing.
+    pub fn exchange(
+        &mut self,
+        settings: impl Fn() -> Settings,
+        needs: &[Registration<'_>],
+        request: &[(&str, Value)],
+    ) -> Result<Value, Problem> {
+        let mut retried = false;
+        loop {
+            if self.conn.is_none() {
+                self.connect(&settings())?;
+            }
+            match self.try_exchange(needs, request) {
+                Ok(answer) => return Ok(answer),
+                Err(CallError::Refused(p)) => return Err(p),
+                Err(CallError::Fatal(p)) => {
+                    self.disconnect();
+                    return Err(p);
+                }
+                Err(CallError::Broken(why)) => {
+                    let proven = self.conn.as_ref().is_some_and(|c| c.proven);
+                    self.disconnect();
+                    if retried || !proven {
+                        let s = settings();
+                        return Err(Problem::connection(format!(
+                            "lost the connection to residentd at {}: {why}",
+                            s.socket
+                        )));
+                    }
+                    retried = true;
+                }
+            }
+        }
+    }
+
+    fn try_exchange(
+        &mut self,
+        needs: &[Registration<'_>],
+        request: &[(&str, Value)],
+    ) -> Result<Value, CallError> {
+        let conn = self.conn.as_mut().expect("connected above");
+        for need in needs {
+            if self.registered.contains(need.class) {
+                continue;
+            }
+            let mut register = vec![("op", Value::from("register"))];
+            if let Value::Map(entries) = need.body {
+                for (k, v) in entries {
+                    if let Some(k) = k.as_text() {
+                        if k != "op" && k != "id" {
+                            register.push((k, v.clone()));
+                        }
+                    }
+                }
+            }
+            conn.call(register)?;
+            self.registered.insert(need.class.to_owned());
+        }
+        conn.call(request.to_vec())
+    }
+
+    fn connect(&mut self, settings: &Settings) -> Result<(), Problem> {
+        self.disconnect();
+        self.conn = Some(Connection::open(settings)?);
+        Ok(())
+    }
+
+    /// Forgets the connection and everything learnt on it.
+    pub fn disconnect(&mut self) {
+        self.conn = None;
+        self.registered.clear();
+        self.answers.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use resident_protocol::{frame, map};
+    use std::io::Write;
+    use std::os::unix::net::UnixListener;
+
+    fn temp_socket(name: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("resident-client-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        let _ = std::fs::remove_file(&path);
+        path.to_string_lossy().into_owned()
+    }
+
+    /// Answers every request with `{ok: true, op: <its op>}`, on `conns` connections in
+    /// turn, closing each after `per_conn` requests. Returns the ops it saw.
+    fn echo_server(path: &str, per_conn: Vec<usize>) -> std::thread::JoinHandle<Vec<String>> {
+        let listener = UnixListener::bind(path).unwrap();
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            for n in per_conn {
+                let (mut s, _) = listener.accept().unwrap();
+                for _ in 0..n {
+                    let req = frame::read_frame(&mut s, 1 << 20).unwrap();
+                    let op = map::get_text(&req, "op").unwrap().to_owned();
+                    seen.push(op.clone());
+                    let answer = map::build(vec![
+                        ("id", map::get(&req, "id").unwrap().clone()),
+                        ("ok", Value::from(true)),
+                        ("op", Value::from(op)),
+                    ]);
+                    s.write_all(&frame::encode(&answer)).unwrap();
+                }
+            }
+            seen
+        })
+    }
+
+    #[test]
+    fn registers_once_and_reconnects_once_after_a_restart() {
+        let path = temp_socket("echo.sock");
+        // First connection: hello, register, find, find; then the "server restarts".
+        // Second connection: hello, register (cache cleared), find.
+        let server = echo_server(&path, vec![4, 3]);
+        let settings = || Settings {
+            socket: path.clone(),
+            timeout_ms: 1000,
+        };
+        let body = map::build(vec![("entities", Value::Array(vec![]))]);
+        let needs = [Registration {
+            class: "App\\Account",
+            body: &body,
+        }];
+        let find = [("op", Value::from("find"))];
+        let mut client = Client::default();
+        for _ in 0..3 {
+            let answer = client.exchange(settings, &needs, &find).unwrap();
+            assert_eq!(map::get_text(&answer, "op"), Some("find"));
+        }
+        let seen = server.join().unwrap();
+        assert_eq!(
+            seen,
+            ["hello", "register", "find", "find", "hello", "register", "find"]
+        );
+    }
+
+    #[test]
+    fn does_not_retry_on_a_connection_that_never_worked() {
+        let path = temp_socket("flaky.sock");
+        let server = echo_server(&path, vec![1]); // answers hello, then closes
+        let settings = || Settings {
+            socket: path.clone(),
+            timeout_ms: 1000,
+        };
+        let mut client = Client::default();
+        let err = client
+            .exchange(settings, &[], &[("op", Value::from("count"))])
+            .unwrap_err();
+        assert!(
+            err.message.contains("lost the connection"),
+            "{}",
+            err.message
+        );
+        server.join().unwrap();
+    }
+}

@@ -1,0 +1,316 @@
+//! One blocking Unix-socket connection to residentd: connect, `hello`, request/answer.
+//!
+//! Blocking is right here: a PHP request is single-threaded and waits for every answer
+//! anyway, and a plain `UnixStream` keeps the hot path to one `write` and two `read`s.
+
+use std::io::{self, ErrorKind, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use resident_protocol::frame::{self, FrameError};
+use resident_protocol::{map, Value, FRAME_BYTES_MAX_DEFAULT, PROTOCOL_VERSION};
+
+use crate::failure::Problem;
+
+/// Where to connect and how long to wait; read from php.ini / the environment by the glue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub socket: String,
+    pub timeout_ms: u64,
+}
+
+/// Why one exchange failed.
+#[derive(Debug)]
+pub enum CallError {
+    /// The socket broke (peer closed, reset, broken pipe): the server may have restarted,
+    /// so the caller may reconnect and resend.
+    Broken(String),
+    /// No answer in time, or any other failure after which the connection is unusable
+    /// and resending would not help.
+    Fatal(Problem),
+    /// The server answered `ok: false`.
+    Refused(Problem),
+}
+
+pub struct Connection {
+    stream: UnixStream,
+    settings: Settings,
+    next_id: u64,
+    frame_bytes_max: u32,
+    /// True once an exchange after `hello` succeeded: only then is a broken socket a sign
+    /// of a server restart worth one transparent retry.
+    pub proven: bool,
+}
+
+const CLIENT_NAME: &str = concat!("resident-php/", env!("CARGO_PKG_VERSION"));
+
+impl Connection {
+    /// Connects and says `hello`.
+    pub fn open(settings: &Settings) -> Result<Connection, Problem> {
+        let path = &settings.socket;
+        let stream = UnixStream::connect(path).map_err(|e| connect_problem(path, &e))?;
+        let timeout = Some(Duration::from_millis(settings.timeout_ms.max(1)));
+        stream
+            .set_read_timeout(timeout)
+            .and_then(|()| stream.set_write_timeout(timeout))
+            .map_err(|e| connect_problem(path, &e))?;
+        let mut conn = Connection {
+            stream,
+            settings: settings.clone(),
+            next_id: 1,
+            frame_bytes_max: FRAME_BYTES_MAX_DEFAULT,
+            proven: false,
+        };
+        let hello = vec![
+            ("op", Value::from("hello")),
+            ("protocol", Value::from(PROTOCOL_VERSION)),
+            ("client", Value::from(CLIENT_NAME)),
+        ];
+        let answer = conn.call(hello).map_err(|e| match e {
+            CallError::Broken(why) => Problem::connection(format!(
+                "residentd at {path} closed the connection during hello: {why}"
+            )),
+            CallError::Fatal(p) | CallError::Refused(p) => p,
+        })?;
+        if let Some(max) = map::get(&answer, "limits")
+            .and_then(|l| map::get_i64(l, "frame_bytes_max"))
+            .and_then(|m| u32::try_from(m).ok())
+        {
+            conn.frame_bytes_max = max;
+        }
+        conn.proven = false;
+        Ok(conn)
+    }
+
+    /// Sends one request (the `id` is added here) and returns the `ok: true` answer.
+    pub fn call(&mut self, mut request: Vec<(&str, Value)>) -> Result<Value, CallError> {
+        let id = self.next_id;
+        self.next_id += 1;
+        request.insert(0, ("id", Value::from(id)));
+        let request = map::build(request);
+        NoSigPipe(&self.stream)
+            .write_all(&frame::encode(&request))
+            .map_err(|e| self.io_failure(&e))?;
+        // Answers come in request order; a stale answer (from a request that timed out)
+        // would already have closed this connection, so the next frame is ours.
+        let answer =
+            frame::read_frame(&mut self.stream, self.frame_bytes_max).map_err(|e| match e {
+                FrameError::Io(io) => self.io_failure(&io),
+                FrameError::Closed => CallError::Broken("connection closed by residentd".into()),
+                other => CallError::Fatal(Problem::protocol(format!(
+                    "unreadable answer from residentd at {}: {other}",
+                    self.settings.socket
+                ))),
+            })?;
+        if map::get_i64(&answer, "id").map(|a| a as u64) != Some(id) {
+            return Err(CallError::Fatal(Problem::protocol(format!(
+                "residentd answered request {id} with id {:?}",
+                map::get(&answer, "id")
+            ))));
+        }
+        match map::get(&answer, "ok").and_then(Value::as_bool) {
+            Some(true) => {
+                self.proven = true;
+                Ok(answer)
+            }
+            Some(false) => {
+                self.proven = true;
+                let error = map::get(&answer, "error").cloned().unwrap_or(Value::Null);
+                Err(CallError::Refused(Problem::from_wire(&error)))
+            }
+            None => Err(CallError::Fatal(Problem::protocol(
+                "answer without `ok` field",
+            ))),
+        }
+    }
+
+    fn io_failure(&self, e: &io::Error) -> CallError {
+        match e.kind() {
+            ErrorKind::WouldBlock | ErrorKind::TimedOut => CallError::Fatal(timeout_problem(
+                &self.settings.socket,
+                self.settings.timeout_ms,
+            )),
+            ErrorKind::BrokenPipe
+            | ErrorKind::ConnectionReset
+            | ErrorKind::ConnectionAborted
+            | ErrorKind::UnexpectedEof
+            | ErrorKind::NotConnected => CallError::Broken(e.to_string()),
+            _ => CallError::Fatal(Problem::connection(format!(
+                "I/O error on the Resident socket {}: {e}",
+                self.settings.socket
+            ))),
+        }
+    }
+}
+
+/// Writes with `send(MSG_NOSIGNAL)`: a write to a socket the server closed must come back
+/// as `EPIPE` (and lead to a reconnect), not kill the PHP process with `SIGPIPE` in SAPIs
+/// that do not ignore it.
+struct NoSigPipe<'a>(&'a UnixStream);
+
+impl Write for NoSigPipe<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // SAFETY: the pointer and length describe `buf`, which outlives the call.
+        let n = unsafe {
+            libc::send(
+                self.0.as_raw_fd(),
+                buf.as_ptr().cast(),
+                buf.len(),
+                libc::MSG_NOSIGNAL,
+            )
+        };
+        if n < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(n as usize)
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Says what is wrong with the socket and what to do about it.
+pub fn connect_problem(path: &str, e: &io::Error) -> Problem {
+    let message = match e.kind() {
+        ErrorKind::NotFound => format!(
+            "Resident socket {path} does not exist: is residentd running? Start it, or set \
+             resident.socket / RESIDENT_SOCKET"
+        ),
+        ErrorKind::ConnectionRefused => format!(
+            "Resident socket {path} refused the connection: the socket file is stale and no \
+             residentd is listening on it; start residentd"
+        ),
+        ErrorKind::PermissionDenied => format!(
+            "Permission denied on the Resident socket {path}: the PHP process's user needs to \
+             be in the socket's group (or residentd's allow-list)"
+        ),
+        ErrorKind::WouldBlock | ErrorKind::TimedOut => {
+            return timeout_problem(path, 0);
+        }
+        _ if path.is_empty() => {
+            "Resident socket path is empty: set resident.socket or RESIDENT_SOCKET".to_owned()
+        }
+        _ => format!("Cannot connect to the Resident socket {path}: {e}"),
+    };
+    Problem::connection(message)
+}
+
+pub fn timeout_problem(path: &str, timeout_ms: u64) -> Problem {
+    Problem::connection(format!(
+        "residentd at {path} did not answer: timed out after {timeout_ms} ms \
+         (resident.timeout_ms)"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::net::UnixListener;
+
+    fn temp_socket(name: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("resident-ext-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        let _ = std::fs::remove_file(&path);
+        path.to_string_lossy().into_owned()
+    }
+
+    fn settings(socket: &str, timeout_ms: u64) -> Settings {
+        Settings {
+            socket: socket.to_owned(),
+            timeout_ms,
+        }
+    }
+
+    #[test]
+    fn missing_socket_says_start_residentd() {
+        let p = Connection::open(&settings("/nonexistent/resident.sock", 100))
+            .err()
+            .unwrap();
+        assert_eq!(p.code, "connection");
+        assert!(
+            p.message
+                .contains("/nonexistent/resident.sock does not exist"),
+            "{}",
+            p.message
+        );
+        assert!(p.message.contains("RESIDENT_SOCKET"));
+    }
+
+    #[test]
+    fn stale_socket_file_is_refused() {
+        let path = temp_socket("stale.sock");
+        drop(UnixListener::bind(&path).unwrap()); // leaves the file, nobody listens
+        let p = Connection::open(&settings(&path, 100)).err().unwrap();
+        assert!(p.message.contains("refused"), "{}", p.message);
+        assert!(p.message.contains(&path));
+    }
+
+    #[test]
+    fn silent_server_times_out_with_the_limit_in_the_message() {
+        let path = temp_socket("silent.sock");
+        let _listener = UnixListener::bind(&path).unwrap();
+        let p = Connection::open(&settings(&path, 50)).err().unwrap();
+        assert!(p.message.contains("timed out after 50 ms"), "{}", p.message);
+    }
+
+    /// A fake server that answers `hello` and then one request, then closes.
+    fn serve(path: &str, answers: Vec<Value>) -> std::thread::JoinHandle<()> {
+        let listener = UnixListener::bind(path).unwrap();
+        std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            for mut answer in answers {
+                let req = frame::read_frame(&mut s, 1 << 20).unwrap();
+                if let Value::Map(entries) = &mut answer {
+                    entries.insert(
+                        0,
+                        (Value::from("id"), map::get(&req, "id").unwrap().clone()),
+                    );
+                }
+                s.write_all(&frame::encode(&answer)).unwrap();
+            }
+        })
+    }
+
+    #[test]
+    fn call_returns_answer_and_maps_refusals() {
+        let path = temp_socket("fake.sock");
+        let server = serve(
+            &path,
+            vec![
+                map::build(vec![
+                    ("ok", Value::from(true)),
+                    ("server", Value::from("fake")),
+                ]),
+                map::build(vec![("ok", Value::from(true)), ("count", Value::from(3))]),
+                map::build(vec![
+                    ("ok", Value::from(false)),
+                    (
+                        "error",
+                        map::build(vec![
+                            ("code", Value::from("schema")),
+                            ("message", Value::from("no such entity")),
+                        ]),
+                    ),
+                ]),
+            ],
+        );
+        let mut conn = Connection::open(&settings(&path, 1000)).unwrap();
+        assert!(!conn.proven);
+        let answer = conn.call(vec![("op", Value::from("count"))]).unwrap();
+        assert_eq!(map::get_i64(&answer, "count"), Some(3));
+        assert!(conn.proven);
+        match conn.call(vec![("op", Value::from("count"))]) {
+            Err(CallError::Refused(p)) => assert_eq!(p.message, "no such entity"),
+            other => panic!("{other:?}"),
+        }
+        server.join().unwrap();
+        assert!(matches!(
+            conn.call(vec![("op", Value::from("count"))]),
+            Err(CallError::Broken(_))
+        ));
+    }
+}

@@ -1,0 +1,41 @@
+//! `Resident\Event`: the base of userland events. Its wire data is the object's public
+//! properties by name.
+
+use ext_php_rs::flags::ClassFlags;
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::ZendObject;
+use resident_protocol::Value;
+
+use crate::convert;
+use crate::failure::{Failure, Problem};
+use crate::objects;
+
+#[php_class]
+#[php(name = "Resident\\Event")]
+#[php(flags = ClassFlags::Abstract)]
+pub struct Event;
+
+#[php_impl]
+impl Event {
+    /// Does nothing (see fixup.rs); events declare their own constructors.
+    pub fn __construct() -> Self {
+        Event
+    }
+}
+
+/// The event's data map: its public properties, each converted to CBOR.
+pub fn data_of(event: &ZendObject) -> Result<Value, Failure> {
+    let ce = event.get_class_entry();
+    let class = objects::class_name(ce);
+    let mut fields = Vec::new();
+    for name in objects::public_property_names(ce) {
+        let path = format!("{class}::${name}");
+        let value = objects::read_public(event, &name).ok_or_else(|| {
+            Problem::bad_request(format!(
+                "{path} is not initialized; every public property of an event is sent"
+            ))
+        })?;
+        fields.push((Value::Text(name), convert::to_cbor(value, &path)?));
+    }
+    Ok(Value::Map(fields))
+}

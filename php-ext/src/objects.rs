@@ -1,0 +1,170 @@
+//! Zend object plumbing: the called class, instantiation without a constructor,
+//! declared-property lookups and writes under the declaring class's scope.
+
+use ext_php_rs::convert::IntoZval;
+use ext_php_rs::ffi::zend_property_info;
+use ext_php_rs::flags::{ClassFlags, PropertyFlags};
+use ext_php_rs::types::{ZendObject, Zval};
+use ext_php_rs::zend::{ClassEntry, ExecutorGlobals};
+use resident_protocol::Value;
+
+use crate::convert;
+use crate::failure::{Failure, Problem};
+
+/// The class a static method was called on (`Account::all()` → `App\Account`): the
+/// engine keeps it in the current frame's `This` (C's `Z_CE(EX(This))`), or the object
+/// when the call came through an instance.
+pub fn called_class() -> Option<&'static ClassEntry> {
+    let eg = ExecutorGlobals::get();
+    // SAFETY: during a call the engine keeps the current frame alive and valid.
+    let ex = unsafe { eg.current_execute_data.as_ref() }?;
+    if let Some(obj) = ex.This.object() {
+        return Some(obj.get_class_entry());
+    }
+    // SAFETY: for a static call `This` holds the called scope in its value.
+    unsafe { ex.This.value.ce.cast_const().as_ref() }
+}
+
+pub fn class_name(ce: &ClassEntry) -> String {
+    ce.name().unwrap_or("?").to_owned()
+}
+
+/// Finds (and autoloads) a class by name.
+pub fn find_class(name: &str) -> Option<&'static ClassEntry> {
+    ClassEntry::try_find(name)
+}
+
+/// Runs `f` as if code of `scope` were executing, so that private, protected and readonly
+/// properties of `scope` can be written — what C's `zend_update_property` does.
+pub fn in_scope<T>(scope: &ClassEntry, f: impl FnOnce() -> T) -> T {
+    let old = {
+        let mut eg = ExecutorGlobals::get_mut();
+        std::mem::replace(&mut eg.fake_scope, std::ptr::from_ref(scope).cast_mut())
+    };
+    let out = f();
+    ExecutorGlobals::get_mut().fake_scope = old;
+    out
+}
+
+pub fn pending() -> bool {
+    ExecutorGlobals::has_exception()
+}
+
+/// Creates an object of `ce` without running its constructor; userland property defaults
+/// are still applied (as PDO's FETCH_CLASS does). Returns the owning zval.
+pub fn instantiate(ce: &'static ClassEntry) -> Result<Zval, Failure> {
+    let not_instantiable =
+        ClassFlags::Abstract | ClassFlags::Interface | ClassFlags::Trait | ClassFlags::Enum;
+    if ce.flags().intersects(not_instantiable) {
+        return Err(Problem::bad_request(format!(
+            "{} cannot be instantiated (abstract, interface, trait or enum): call the method on \
+             your concrete class, e.g. App\\Account::all()",
+            class_name(ce)
+        ))
+        .into());
+    }
+    if ce.flags().contains(ClassFlags::ConstantsUpdated) {
+        return ZendObject::new(ce)
+            .into_zval(false)
+            .map_err(|e| Problem::protocol(e.to_string()).into());
+    }
+    // Property defaults that are constant expressions still need evaluating; Reflection
+    // makes the engine do it (the fast path above is taken once it has).
+    let reflection = find_class("ReflectionClass")
+        .ok_or_else(|| Problem::protocol("ReflectionClass is missing"))?;
+    let r = ZendObject::new(reflection);
+    let name = class_name(ce);
+    r.try_call_method("__construct", vec![&name])
+        .map_err(|_| Failure::PhpPending)?;
+    let made = r
+        .try_call_method("newInstanceWithoutConstructor", vec![])
+        .map_err(|_| Failure::PhpPending)?;
+    if made.is_object() {
+        Ok(made)
+    } else {
+        Err(Failure::PhpPending)
+    }
+}
+
+/// The declared, non-static property `name` of `ce` if it is public.
+pub fn public_property(ce: &ClassEntry, name: &str) -> Option<&'static zend_property_info> {
+    let info = property_info(ce, name)?;
+    let flags = PropertyFlags::from_bits_truncate(info.flags);
+    (flags.contains(PropertyFlags::Public) && !flags.contains(PropertyFlags::Static))
+        .then_some(info)
+}
+
+fn property_info(ce: &ClassEntry, name: &str) -> Option<&'static zend_property_info> {
+    let zv = ce.properties_info.get(name)?;
+    // SAFETY: `properties_info` holds pointers to property infos that live as long as the class.
+    unsafe {
+        zv.ptr::<zend_property_info>()
+            .and_then(|p| p.cast_const().as_ref())
+    }
+}
+
+/// Names of the public, non-static declared properties of `ce`, in declaration order.
+pub fn public_property_names(ce: &ClassEntry) -> Vec<String> {
+    let mut names = Vec::new();
+    for (key, zv) in ce.properties_info.iter() {
+        // SAFETY: as in `property_info`.
+        let Some(info) = (unsafe {
+            zv.ptr::<zend_property_info>()
+                .and_then(|p| p.cast_const().as_ref())
+        }) else {
+            continue;
+        };
+        let flags = PropertyFlags::from_bits_truncate(info.flags);
+        if flags.contains(PropertyFlags::Public) && !flags.contains(PropertyFlags::Static) {
+            names.push(key.to_string());
+        }
+    }
+    names
+}
+
+/// Writes a property as code of the declaring class would, so readonly properties can be
+/// initialised. A failed type check leaves a PHP `TypeError` pending.
+pub fn write_property(
+    obj: &mut ZendObject,
+    scope: &ClassEntry,
+    name: &str,
+    value: Zval,
+) -> Result<(), Failure> {
+    in_scope(scope, || obj.set_property(name, value)).map_err(|_| Failure::PhpPending)?;
+    if pending() {
+        return Err(Failure::PhpPending);
+    }
+    Ok(())
+}
+
+/// Reads a public property straight from the object's property table. Unlike
+/// `ZendObject::get_property` (a write-mode fetch) this works on readonly properties and
+/// enum cases. `None` for a missing or uninitialized property.
+pub fn read_public<'a>(obj: &'a ZendObject, name: &str) -> Option<&'a Zval> {
+    let zv = obj.get_properties().ok()?.get(name)?;
+    let zv = zv.indirect().unwrap_or(zv);
+    (zv.get_type() != ext_php_rs::flags::DataType::Undef).then_some(zv)
+}
+
+pub fn read_property<'a>(obj: &'a ZendObject, scope: &ClassEntry, name: &str) -> Option<&'a Zval> {
+    in_scope(scope, || obj.get_property::<&Zval>(name).ok())
+}
+
+/// Makes an object of `ce` from an entity map: every public property the class declares is
+/// set from the field of the same name; fields the class does not declare are skipped.
+pub fn hydrate(ce: &'static ClassEntry, entity: &Value) -> Result<Zval, Failure> {
+    let mut zv = instantiate(ce)?;
+    let obj = zv.object_mut().expect("instantiate returns an object");
+    if let Value::Map(fields) = entity {
+        for (k, v) in fields {
+            let Some(name) = k.as_text() else { continue };
+            let Some(info) = public_property(ce, name) else {
+                continue;
+            };
+            // SAFETY: a property info points at its declaring class, alive with `ce`.
+            let scope = unsafe { &*info.ce.cast_const() };
+            write_property(obj, scope, name, convert::to_zval(v))?;
+        }
+    }
+    Ok(zv)
+}

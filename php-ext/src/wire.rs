@@ -1,0 +1,181 @@
+//! Request bodies and answer lookups for the operations the extension uses.
+//! See protocol/PROTOCOL.md for the operations themselves.
+
+use resident_protocol::{map, Value};
+
+use crate::failure::Problem;
+
+pub type Request = Vec<(&'static str, Value)>;
+
+pub fn find(entity: &str, key: &str) -> Request {
+    vec![
+        ("op", "find".into()),
+        ("entity", entity.into()),
+        ("key", key.into()),
+    ]
+}
+
+pub fn all(entity: &str) -> Request {
+    vec![("op", "all".into()), ("entity", entity.into())]
+}
+
+pub fn count(entity: &str) -> Request {
+    vec![("op", "count".into()), ("entity", entity.into())]
+}
+
+pub fn load(aggregate: &str, key: &str, entity: Option<&str>) -> Request {
+    let mut r = vec![
+        ("op", "load".into()),
+        ("aggregate", aggregate.into()),
+        ("key", key.into()),
+    ];
+    if let Some(entity) = entity {
+        r.push(("entity", entity.into()));
+    }
+    r
+}
+
+/// One event to append: its idempotency id, wire type and data map.
+pub struct NewEvent {
+    pub id: String,
+    pub kind: String,
+    pub data: Value,
+}
+
+/// A one-stream commit expecting the stream at `expected`.
+pub fn commit(aggregate: &str, id: &str, expected: i64, events: Vec<NewEvent>) -> Request {
+    let events = events
+        .into_iter()
+        .map(|e| {
+            map::build(vec![
+                ("id", e.id.into()),
+                ("type", e.kind.into()),
+                ("data", e.data),
+                ("meta", Value::Map(vec![])),
+            ])
+        })
+        .collect();
+    let stream = map::build(vec![
+        ("aggregate", aggregate.into()),
+        ("id", id.into()),
+        ("expected", expected.into()),
+        ("events", Value::Array(events)),
+    ]);
+    vec![
+        ("op", "commit".into()),
+        ("streams", Value::Array(vec![stream])),
+    ]
+}
+
+pub fn stream_name(aggregate: &str, id: &str) -> String {
+    format!("{aggregate}-{id}")
+}
+
+/// The new version of `stream` in a commit answer.
+pub fn committed_version(answer: &Value, stream: &str) -> Result<i64, Problem> {
+    match map::get(answer, "streams") {
+        Some(Value::Array(streams)) => streams
+            .iter()
+            .find(|s| map::get_text(s, "stream") == Some(stream))
+            .and_then(|s| map::get_i64(s, "version")),
+        _ => None,
+    }
+    .ok_or_else(|| Problem::protocol(format!("commit answer lacks the version of {stream}")))
+}
+
+/// The state of one entity in a commit answer: `None` when the commit did not change it,
+/// `Some(Null)` when it deleted it.
+pub fn committed_entity<'a>(answer: &'a Value, entity: &str, id: &str) -> Option<&'a Value> {
+    match map::get(answer, "entities") {
+        Some(Value::Array(entities)) => entities
+            .iter()
+            .find(|e| {
+                map::get_text(e, "entity") == Some(entity) && map::get_text(e, "id") == Some(id)
+            })
+            .map(|e| map::get(e, "state").unwrap_or(&Value::Null)),
+        _ => None,
+    }
+}
+
+/// Looks up a required field of an answer.
+pub fn field<'a>(answer: &'a Value, key: &str, op: &str) -> Result<&'a Value, Problem> {
+    map::get(answer, key)
+        .ok_or_else(|| Problem::protocol(format!("`{op}` answer lacks the field `{key}`")))
+}
+
+pub fn new_uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_has_one_stream_with_expected_version_and_events() {
+        let r = map::build(commit(
+            "AccountAggregateRoot",
+            "u1",
+            3,
+            vec![NewEvent {
+                id: "e1".into(),
+                kind: "BalanceIncreased".into(),
+                data: map::build(vec![("amount", 10.into())]),
+            }],
+        ));
+        let stream = match map::get(&r, "streams") {
+            Some(Value::Array(s)) => s[0].clone(),
+            _ => panic!(),
+        };
+        assert_eq!(
+            map::get_text(&stream, "aggregate"),
+            Some("AccountAggregateRoot")
+        );
+        assert_eq!(map::get_i64(&stream, "expected"), Some(3));
+        let event = match map::get(&stream, "events") {
+            Some(Value::Array(e)) => e[0].clone(),
+            _ => panic!(),
+        };
+        assert_eq!(map::get_text(&event, "type"), Some("BalanceIncreased"));
+        assert_eq!(
+            map::get_i64(map::get(&event, "data").unwrap(), "amount"),
+            Some(10)
+        );
+    }
+
+    #[test]
+    fn reads_versions_and_entity_states_from_a_commit_answer() {
+        let answer = map::build(vec![
+            (
+                "streams",
+                Value::Array(vec![map::build(vec![
+                    ("stream", "A-u1".into()),
+                    ("version", 4.into()),
+                ])]),
+            ),
+            (
+                "entities",
+                Value::Array(vec![map::build(vec![
+                    ("entity", "Account".into()),
+                    ("id", "u1".into()),
+                    ("state", Value::Null),
+                ])]),
+            ),
+        ]);
+        assert_eq!(committed_version(&answer, "A-u1").unwrap(), 4);
+        assert!(committed_version(&answer, "A-u2").is_err());
+        assert_eq!(
+            committed_entity(&answer, "Account", "u1"),
+            Some(&Value::Null)
+        );
+        assert_eq!(committed_entity(&answer, "Account", "u2"), None);
+    }
+
+    #[test]
+    fn uuids_are_v4() {
+        let u = new_uuid();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert_ne!(u, new_uuid());
+    }
+}

@@ -1,0 +1,191 @@
+<?php
+
+// Stubs for resident
+
+namespace Resident {
+    class AggregateRoot {
+        private $recorded = null;
+
+        private $state = null;
+
+        private $uuid = null;
+
+        private $version = 0;
+
+        /**
+         * Always refuses: aggregates are made by `create()` and `find()`.
+         */
+        public function __construct() {}
+
+        /**
+         * A new aggregate with this uuid (a random v4 uuid by default), at version 0.
+         *
+         * @param string|null $uuid
+         * @return mixed
+         */
+        public static function create(?string $uuid = null): mixed {}
+
+        /**
+         * @param \Resident\Event $event
+         * @return \Resident\AggregateRoot
+         */
+        public function event(\Resident\Event $event): \Resident\AggregateRoot {}
+
+        /**
+         * Loads the aggregate with this uuid (or this state entity's id).
+         *
+         * @param mixed $uuid_or_state
+         * @return mixed
+         */
+        public static function find(mixed $uuid_or_state): mixed {}
+
+        /**
+         * @return \Resident\AggregateRoot
+         */
+        public function persist(): \Resident\AggregateRoot {}
+
+        /**
+         * @param \Resident\Event $event
+         * @return \Resident\AggregateRoot
+         */
+        public function record(\Resident\Event $event): \Resident\AggregateRoot {}
+
+        /**
+         * @return \Resident\Entity|null
+         */
+        public function state(): ?\Resident\Entity {}
+
+        /**
+         * @return string
+         */
+        public function uuid(): string {}
+
+        /**
+         * @return int
+         */
+        public function version(): int {}
+    }
+
+    class Entity {
+        /**
+         * Does nothing (see fixup.rs); entities read from the server skip constructors.
+         */
+        public function __construct() {}
+
+        /**
+         * Every entity of the called class, ordered by id.
+         *
+         * @return array
+         */
+        public static function all(): array {}
+
+        /**
+         * How many entities of the called class exist.
+         *
+         * @return int
+         */
+        public static function count(): int {}
+
+        /**
+         * The entity with this id, or null.
+         *
+         * @param string $id
+         * @return mixed
+         */
+        public static function find(string $id): mixed {}
+    }
+
+    class Event {
+        /**
+         * Does nothing (see fixup.rs); events declare their own constructors.
+         */
+        public function __construct() {}
+    }
+
+    /**
+     * True when residentd answers; false (no exception) when it cannot be reached.
+     *
+     * @return bool
+     */
+    function ping(): bool {}
+
+    /**
+     * The server's counters (`stats` op): position, events, streams, entities per type, …
+     *
+     * @return mixed
+     */
+    function stats(): mixed {}
+}
+
+namespace Resident\Exception {
+    /**
+     * The request was refused as invalid (bad_request) or too big (limit).
+     */
+    class BadRequestException extends \Resident\Exception\ResidentException {
+        public function __construct() {}
+    }
+
+    /**
+     * An expected stream version did not match: reload and retry.
+     */
+    class ConcurrencyException extends \Resident\Exception\ResidentException {
+        protected ?int $actualVersion = 0;
+
+        protected ?int $expectedVersion = 0;
+
+        protected ?string $stream = null;
+
+        public function __construct() {}
+
+        /**
+         * @return int
+         */
+        public function actualVersion(): int {}
+
+        /**
+         * @return int
+         */
+        public function expectedVersion(): int {}
+
+        /**
+         * @return string
+         */
+        public function stream(): string {}
+    }
+
+    /**
+     * The socket is missing, refuses, times out, or the server refuses writes.
+     */
+    class ConnectionException extends \Resident\Exception\ResidentException {
+        public function __construct() {}
+    }
+
+    class NotFound extends \Resident\Exception\ResidentException {
+        public function __construct() {}
+    }
+
+    /**
+     * The server or the client broke the protocol (malformed, too_large, unknown_op, internal).
+     */
+    class ProtocolException extends \Resident\Exception\ResidentException {
+        public function __construct() {}
+    }
+
+    /**
+     * Base of every Resident exception; `errorCode()` is the stable wire code.
+     */
+    class ResidentException extends \RuntimeException {
+        protected ?string $errorCode = null;
+
+        public function __construct() {}
+
+        /**
+         * @return string
+         */
+        public function errorCode(): string {}
+    }
+
+    class SchemaException extends \Resident\Exception\ResidentException {
+        public function __construct() {}
+    }
+}
