@@ -12,12 +12,14 @@ mkdir -p "$(dirname "$SOCKET")" "$DATA"
 server=$!
 web=
 stop() {
+    set +e # Ctrl-C reaches both servers too: either may be gone already.
     [ -n "$web" ] && kill "$web" 2>/dev/null
-    kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    kill -TERM "$server" 2>/dev/null
+    wait "$server" 2>/dev/null
     echo "Stopped residentd (its data stays in $DATA)."
 }
 trap stop EXIT
-trap 'exit 130' INT TERM
+trap 'exit 0' INT TERM
 
 for _ in $(seq 100); do
     [ -S "$SOCKET" ] && break
