@@ -27,7 +27,7 @@ help:
 	@echo "make run      build, start residentd (socket $(SOCKET)) and the bank example on http://127.0.0.1:$(PORT)/"
 	@echo "make test     build and run every test"
 	@echo "make lint     cargo fmt --check and clippy -D warnings"
-	@echo "make bench    Account::find() against phpredis GET"
+	@echo "make bench    Account::find() against phpredis GET; queries against PostgreSQL and SQLite"
 	@echo "make install  install residentd, resident, the extension, its ini and the systemd unit"
 
 # Installs only the Debian packages that are missing, so a second run costs nothing.
@@ -72,8 +72,12 @@ stubs-check: $(CARGO_PHP)
 		|| { echo "stubs/resident.stubs.php is out of date: run make stubs"; exit 1; }
 	@echo "stubs/resident.stubs.php matches the extension"
 
+# Benchmarks print figures against peers measured in the same run; they assert nothing.
+BENCH_DEPS := postgresql php8.2-pgsql php8.2-sqlite3 php-illuminate-database
 bench: build
-	RESIDENTD=$(RESIDENTD) EXTENSION=$(EXTENSION) bench/run.sh
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(BENCH_DEPS)"
+	RESIDENTD=$(RESIDENTD) EXTENSION=$(EXTENSION) bench/find/run.sh
+	RESIDENTD=$(RESIDENTD) EXTENSION=$(EXTENSION) bench/queries/run.sh
 
 PREFIX     ?= /usr/local
 PHP_EXTDIR := $(shell php-config --extension-dir 2>/dev/null)

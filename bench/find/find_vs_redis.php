@@ -5,7 +5,7 @@ declare(strict_types=1);
 // One entity read by primary key, from PHP: Resident's Account::find() (a CBOR round trip
 // plus native hydration into an Account object) against phpredis GET of the same account
 // stored as JSON plus json_decode into an object — what a PHP team caches today.
-require __DIR__ . '/../examples/bank/bootstrap.php';
+require __DIR__ . '/../../examples/bank/bootstrap.php';
 
 use App\Account;
 use App\AccountAggregateRoot;
