@@ -93,6 +93,67 @@ namespace Resident {
          * @return mixed
          */
         public static function find(string $id): mixed {}
+
+        /**
+         * Starts a query of the called class ordered by the field (ties broken by id).
+         *
+         * @param string $field
+         * @param string $direction
+         * @return \Resident\Query\Builder
+         */
+        public static function orderBy(string $field, string $direction = 'asc'): \Resident\Query\Builder {}
+
+        /**
+         * A query builder for the called entity class: Account::query()->where(…)->get().
+         *
+         * @return \Resident\Query\Builder
+         */
+        public static function query(): \Resident\Query\Builder {}
+
+        /**
+         * Starts a query of the called class: where('balance', '>', 100), where('name', 'Ann')
+         * for =, or a group where(fn ($q) => $q->where(…)->orWhere(…)). See Resident\Query\Builder.
+         *
+         * @param mixed $field
+         * @param mixed $operator
+         * @param mixed $value
+         * @return \Resident\Query\Builder
+         */
+        public static function where(mixed $field, mixed $operator = null, mixed $value = null): \Resident\Query\Builder {}
+
+        /**
+         * Starts a query of the called class: the field is one of the values.
+         *
+         * @param string $field
+         * @param iterable $values
+         * @return \Resident\Query\Builder
+         */
+        public static function whereIn(string $field, iterable $values): \Resident\Query\Builder {}
+
+        /**
+         * Starts a query of the called class: the field is none of the values.
+         *
+         * @param string $field
+         * @param iterable $values
+         * @return \Resident\Query\Builder
+         */
+        public static function whereNotIn(string $field, iterable $values): \Resident\Query\Builder {}
+
+        /**
+         * Starts a query of the called class: the field is not null.
+         *
+         * @param string $field
+         * @return \Resident\Query\Builder
+         */
+        public static function whereNotNull(string $field): \Resident\Query\Builder {}
+
+        /**
+         * Starts a query of the called class: the field is null.
+         *
+         * @param string $field
+         * @return \Resident\Query\Builder
+         */
+        public static function whereNull(string $field): \Resident\Query\Builder {}
     }
 
     class Event {
@@ -108,6 +169,19 @@ namespace Resident {
      * @return bool
      */
     function ping(): bool {}
+
+    /**
+     * Runs one query (the wire `query` operation) for the entity class `$class` and returns
+     * the server's answer as an array: `entities` (objects of `$class`) and `next` for
+     * `select: rows`, else `count`, `exists`, `value` or `values`; `plan` with `explain`.
+     * Refusals throw `Resident\Exception\QueryException`. Meant to be called by
+     * `Resident\Query\Builder`; `$spec` is its `spec()`.
+     *
+     * @param string $class
+     * @param array $spec
+     * @return mixed
+     */
+    function query(string $class, array $spec): mixed {}
 
     /**
      * The server's counters (`stats` op): position, events, streams, entities per type, …
@@ -168,6 +242,15 @@ namespace Resident\Exception {
      * The server or the client broke the protocol (malformed, too_large, unknown_op, internal).
      */
     class ProtocolException extends \Resident\Exception\ResidentException {
+        public function __construct() {}
+    }
+
+    /**
+     * A query was refused: an unknown field, operator or direction, a value of the wrong
+     * kind (checked by php-lib's `Resident\Query\Builder` before sending), or anything the
+     * server's `bad_request`/`limit` answer to the `query` operation names.
+     */
+    class QueryException extends \Resident\Exception\BadRequestException {
         public function __construct() {}
     }
 

@@ -57,7 +57,7 @@ pub fn to_cbor(zv: &Zval, path: &str) -> Result<Value, Problem> {
     )))
 }
 
-fn array_to_cbor(ht: &ZendHashTable, path: &str) -> Result<Value, Problem> {
+pub fn array_to_cbor(ht: &ZendHashTable, path: &str) -> Result<Value, Problem> {
     if ht.has_sequential_keys() {
         let items = ht
             .values()

@@ -12,12 +12,14 @@ use crate::call;
 use crate::client::Registration;
 use crate::failure::{Failure, Problem};
 use crate::objects;
+use crate::query::entity_shortcuts;
 use crate::registry;
 use crate::wire;
 
 #[php_class]
 #[php(name = "Resident\\Entity")]
 #[php(flags = ClassFlags::Abstract)]
+#[php(modifier = entity_shortcuts)]
 pub struct Entity;
 
 #[php_impl]
@@ -44,8 +46,13 @@ impl Entity {
 }
 
 /// The called class, refusing `Resident\Entity` itself.
-fn called_entity_class() -> Result<&'static ClassEntry, Failure> {
+pub fn called_entity_class() -> Result<&'static ClassEntry, Failure> {
     let ce = objects::called_class().ok_or_else(|| Problem::bad_request("no called class"))?;
+    entity_class(ce)
+}
+
+/// `ce` if it is a userland entity class (a subclass of `Resident\Entity`).
+pub fn entity_class(ce: &'static ClassEntry) -> Result<&'static ClassEntry, Failure> {
     if std::ptr::eq(ce, Entity::get_metadata().ce()) || !ce.instance_of(Entity::get_metadata().ce())
     {
         return Err(Problem::bad_request(format!(
@@ -57,7 +64,7 @@ fn called_entity_class() -> Result<&'static ClassEntry, Failure> {
     Ok(ce)
 }
 
-fn exchange_for(
+pub fn exchange_for(
     ce: &ClassEntry,
     request: impl FnOnce(&str) -> wire::Request,
 ) -> Result<Value, Failure> {

@@ -13,6 +13,8 @@ use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ZendObject, Zval};
 use ext_php_rs::zend::{ce, ClassEntry, ExecuteData};
 
+use resident_protocol::error_code;
+
 use crate::failure::{Failure, Kind, Problem};
 use crate::methods;
 use crate::objects;
@@ -84,8 +86,16 @@ pub struct ProtocolException;
 #[php(extends(ResidentException))]
 pub struct BadRequestException;
 
+/// A query was refused: an unknown field, operator or direction, a value of the wrong
+/// kind (checked by php-lib's `Resident\Query\Builder` before sending), or anything the
+/// server's `bad_request`/`limit` answer to the `query` operation names.
+#[php_class]
+#[php(name = "Resident\\Exception\\QueryException")]
+#[php(extends(BadRequestException))]
+pub struct QueryException;
+
 /// Every exception class, for `fixup.rs`.
-pub fn all_classes() -> [&'static ClassEntry; 7] {
+pub fn all_classes() -> [&'static ClassEntry; 8] {
     [
         ResidentException::get_metadata().ce(),
         ConnectionException::get_metadata().ce(),
@@ -94,6 +104,7 @@ pub fn all_classes() -> [&'static ClassEntry; 7] {
         SchemaException::get_metadata().ce(),
         ProtocolException::get_metadata().ce(),
         BadRequestException::get_metadata().ce(),
+        QueryException::get_metadata().ce(),
     ]
 }
 
@@ -170,6 +181,11 @@ fn getter(
     let this = methods::this(ex)?;
     match objects::read_property(this, scope, name) {
         Some(v) if !v.is_null() => *retval = v.shallow_clone(),
+        // Thrown by php-lib's query builder, which cannot set the code: a query refused
+        // on this side is the same refusal the server would have answered.
+        _ if name == "errorCode" && this.instance_of(QueryException::get_metadata().ce()) => {
+            let _ = retval.set_string(error_code::BAD_REQUEST, false);
+        }
         _ if name == "stream" || name == "errorCode" => {
             let _ = retval.set_string("", false);
         }
@@ -211,6 +227,7 @@ fn class_for(kind: Kind) -> &'static ClassEntry {
         Kind::Schema => SchemaException::get_metadata().ce(),
         Kind::Protocol => ProtocolException::get_metadata().ce(),
         Kind::BadRequest => BadRequestException::get_metadata().ce(),
+        Kind::Query => QueryException::get_metadata().ce(),
     }
 }
 

@@ -15,6 +15,8 @@ pub enum Kind {
     Schema,
     Protocol,
     BadRequest,
+    /// A refused query (`QueryException`, a `BadRequestException`): see [`Problem::in_query`].
+    Query,
 }
 
 /// Details of a `conflict`, exposed by `ConcurrencyException::stream()` and friends.
@@ -70,6 +72,20 @@ impl Problem {
 
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(Kind::BadRequest, error_code::BAD_REQUEST, message)
+    }
+
+    pub fn query(message: impl Into<String>) -> Self {
+        Self::new(Kind::Query, error_code::BAD_REQUEST, message)
+    }
+
+    /// The problem as the answer to a query: a refusal (`bad_request`, `limit`) becomes a
+    /// `QueryException`, so callers can tell a bad query from other bad requests; other
+    /// kinds are unchanged.
+    pub fn in_query(mut self) -> Self {
+        if self.kind == Kind::BadRequest {
+            self.kind = Kind::Query;
+        }
+        self
     }
 
     pub fn schema(message: impl Into<String>) -> Self {
@@ -160,6 +176,20 @@ mod tests {
         ] {
             assert_eq!(kind_of(code), Kind::Protocol, "{code}");
         }
+    }
+
+    #[test]
+    fn refused_queries_become_query_problems_and_keep_their_code() {
+        for code in ["bad_request", "limit"] {
+            let p = Problem::from_wire(&wire_error(vec![
+                ("code", Value::from(code)),
+                ("message", Value::from("unknown field `balanse`")),
+            ]))
+            .in_query();
+            assert_eq!((p.kind, p.code.as_str()), (Kind::Query, code));
+        }
+        let p = Problem::schema("unknown entity type").in_query();
+        assert_eq!(p.kind, Kind::Schema);
     }
 
     #[test]

@@ -35,6 +35,8 @@ mod methods;
 #[cfg(not(test))]
 mod objects;
 #[cfg(not(test))]
+mod query;
+#[cfg(not(test))]
 mod registry;
 
 #[cfg(not(test))]
@@ -43,7 +45,7 @@ mod module {
     use ext_php_rs::prelude::*;
     use ext_php_rs::zend::{IniEntryDef, IniEntryDefs};
 
-    use crate::{aggregate, entity, event, exceptions, fixup, functions};
+    use crate::{aggregate, entity, event, exceptions, fixup, functions, query};
 
     static INI: IniEntryDefs<3> = IniEntryDefs::new([
         IniEntryDef::new(
@@ -70,7 +72,7 @@ mod module {
     pub fn module(module: ModuleBuilder) -> ModuleBuilder {
         // The name PHP knows the extension by (extension_loaded('resident'), php -m);
         // without it, ext-php-rs would use the crate name.
-        let module = functions::register(module.name("resident"));
+        let module = query::register(functions::register(module.name("resident")));
         module
             .request_startup_function(request_startup)
             .class::<exceptions::ResidentException>()
@@ -80,6 +82,7 @@ mod module {
             .class::<exceptions::SchemaException>()
             .class::<exceptions::ProtocolException>()
             .class::<exceptions::BadRequestException>()
+            .class::<exceptions::QueryException>()
             .class::<entity::Entity>()
             .class::<event::Event>()
             .class::<aggregate::AggregateRoot>()

@@ -23,6 +23,30 @@ pub fn count(entity: &str) -> Request {
     vec![("op", "count".into()), ("entity", entity.into())]
 }
 
+/// The arguments of the `query` operation (PROTOCOL.md) a query spec may carry.
+pub const QUERY_KEYS: [&str; 8] = [
+    "where", "order", "limit", "offset", "after", "select", "field", "explain",
+];
+
+/// A `query` request from a spec map (php-lib's `Builder::spec()`); keys outside
+/// [`QUERY_KEYS`] are refused here, so a typo is not silently ignored by the server.
+pub fn query(entity: &str, spec: &[(Value, Value)]) -> Result<Request, Problem> {
+    let mut r: Request = vec![("op", "query".into()), ("entity", entity.into())];
+    for (k, v) in spec {
+        let key = k
+            .as_text()
+            .and_then(|k| QUERY_KEYS.iter().find(|q| **q == k))
+            .ok_or_else(|| {
+                Problem::query(format!(
+                    "query spec key {k:?} is not one of {}",
+                    QUERY_KEYS.join(", ")
+                ))
+            })?;
+        r.push((key, v.clone()));
+    }
+    Ok(r)
+}
+
 pub fn load(aggregate: &str, key: &str, entity: Option<&str>) -> Request {
     let mut r = vec![
         ("op", "load".into()),
@@ -169,6 +193,21 @@ mod tests {
             Some(&Value::Null)
         );
         assert_eq!(committed_entity(&answer, "Account", "u2"), None);
+    }
+
+    #[test]
+    fn query_carries_the_spec_and_refuses_unknown_keys() {
+        let spec = vec![
+            (Value::from("select"), Value::from("count")),
+            (Value::from("limit"), Value::Null),
+        ];
+        let r = map::build(query("Account", &spec).unwrap());
+        assert_eq!(map::get_text(&r, "op"), Some("query"));
+        assert_eq!(map::get_text(&r, "entity"), Some("Account"));
+        assert_eq!(map::get_text(&r, "select"), Some("count"));
+        assert_eq!(map::get(&r, "limit"), Some(&Value::Null));
+        let err = query("Account", &[(Value::from("entity"), Value::from("X"))]).unwrap_err();
+        assert!(err.message.contains("entity"), "{}", err.message);
     }
 
     #[test]

@@ -25,10 +25,22 @@ final class Registry
     /** @var array<string, class-string> wire name => class, to refuse two classes on one name */
     private static array $names = [];
 
+    /** @var array<string, EntitySchema> by class name as given */
+    private static array $entitySchemas = [];
+
     /** @return array{name: string, id: string, register: array} */
     public static function entity(string $class): array
     {
         return self::$answers['entity:' . $class] ??= self::describeEntity($class);
+    }
+
+    /**
+     * The entity class's shape (fields, types, id, indexes), for code that checks what it
+     * sends, such as the query builder.
+     */
+    public static function entitySchema(string $class): EntitySchema
+    {
+        return self::$entitySchemas[$class] ??= EntitySchema::of($class);
     }
 
     /** @return array{name: string, register: array} */
@@ -45,7 +57,7 @@ final class Registry
 
     private static function describeEntity(string $class): array
     {
-        $entity = EntitySchema::of($class);
+        $entity = self::entitySchema($class);
         self::claim('entity', $entity->name, $entity->class);
         return [
             'name' => $entity->name,

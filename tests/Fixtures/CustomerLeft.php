@@ -1,0 +1,13 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Resident\Tests\Fixtures;
+
+use Resident\Attribute\Deletes;
+use Resident\Event;
+
+#[Deletes(Customer::class)]
+final class CustomerLeft extends Event
+{
+}
