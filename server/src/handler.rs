@@ -168,6 +168,7 @@ fn read_op(
                 ),
             ]
         }
+        Op::Query(query) => crate::execute::run(state, &query, rows_max)?,
         Op::Stats => {
             let entities = state
                 .schema()

@@ -7,6 +7,7 @@ use resident_protocol::Value;
 
 use crate::commit::{CommitRequest, Expected, NewEvent, StreamWrite};
 use crate::error::ServerError;
+use crate::query::Query;
 use crate::schema::SchemaPart;
 use crate::wire::Node;
 
@@ -44,6 +45,7 @@ pub enum Op {
         from: u64,
         limit: Option<u64>,
     },
+    Query(Box<Query>),
     Stats,
 }
 
@@ -117,6 +119,7 @@ fn parse_op(frame: &Value, op: &str, limits: &Limits) -> Result<Op, ServerError>
             from: root.optional_u64("from")?.unwrap_or(1),
             limit: root.optional_u64("limit")?,
         },
+        "query" => Op::Query(Box::new(Query::parse(&root)?)),
         "stats" => Op::Stats,
         other => {
             return Err(ServerError::new(

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::entity::Entity;
 use crate::error::ServerError;
 use crate::event::StoredEvent;
+use crate::index::{self, EntityIndexes, FieldIndex, Indexes};
 use crate::projection::{self, EntityKey, Table, Tables};
 use crate::schema::Schema;
 
@@ -30,6 +31,9 @@ pub struct State {
     streams: imbl::HashMap<Arc<str>, imbl::Vector<Arc<StoredEvent>>>,
     event_ids: imbl::HashMap<String, EventLocation>,
     tables: Tables,
+    /// The declared indexes over `tables`, always in step with them: the writer updates
+    /// both in the same state version, so a reader never sees one without the other.
+    indexes: Indexes,
     event_counts: imbl::HashMap<String, u64>,
 }
 
@@ -82,6 +86,12 @@ impl State {
         self.tables.get(entity_type)
     }
 
+    /// The index on `field` of `entity_type`, when the schema declares one.
+    pub fn index(&self, entity_type: &str, field: &str) -> Option<&FieldIndex> {
+        let indexes = self.indexes.get(entity_type)?;
+        indexes.iter().find(|(f, _)| f == field).map(|(_, i)| i)
+    }
+
     pub fn entity(&self, entity_type: &str, id: &str) -> Option<&Arc<Entity>> {
         self.tables.get(entity_type)?.get(id)
     }
@@ -102,6 +112,8 @@ impl State {
         &mut self,
         events: &[Arc<StoredEvent>],
     ) -> Result<Vec<EntityKey>, ServerError> {
+        // O(1): the tables as they were, to tell the indexes what each entity was.
+        let before = self.tables.clone();
         let mut touched = Vec::new();
         for event in events {
             // Positions are global and gapless, versions gapless per stream; the writer
@@ -148,7 +160,41 @@ impl State {
                 .or_insert(0) += 1;
             self.position = event.position;
         }
+        self.reindex(&before, &touched);
         Ok(touched)
+    }
+
+    /// Brings the indexes of the touched entities from their `before` values to their
+    /// current ones. Once per commit rather than per event: an entity changed by several
+    /// events of one commit moves once.
+    fn reindex(&mut self, before: &Tables, touched: &[EntityKey]) {
+        for (entity_type, id) in touched {
+            let Some(indexes) = self.indexes.get_mut(entity_type) else {
+                continue;
+            };
+            let old = before.get(entity_type).and_then(|t| t.get(id));
+            let new = self.tables.get(entity_type).and_then(|t| t.get(id));
+            index::update(indexes, id, old, new);
+        }
+    }
+
+    /// Rebuilds every index from the tables and compares: true when they agree, down to
+    /// each entry pointing at the table's current entity. For tests; O(n log n).
+    pub fn indexes_agree_with_tables(&self) -> bool {
+        self.schema.entities.iter().all(|(name, def)| {
+            let rebuilt = index::build(def, self.tables.get(name));
+            let current = self.indexes.get(name).cloned().unwrap_or_default();
+            rebuilt.len() == current.len()
+                && rebuilt.iter().all(|(field, index)| {
+                    current.iter().any(|(f, c)| {
+                        f == field
+                            && c.len() == index.len()
+                            && c.iter()
+                                .zip(index.iter())
+                                .all(|((ka, va), (kb, vb))| ka == kb && Arc::ptr_eq(va, vb))
+                    })
+                })
+        })
     }
 
     /// Installs a schema that was validated (or read back from the log). Fields added
@@ -184,6 +230,19 @@ impl State {
                 next.insert(id.clone(), Arc::new(e));
             }
             self.tables.insert(name.clone(), next);
+        }
+        // A type whose definition changed may have gained or lost an index, or had a
+        // field filled in: rebuild its indexes (O(n log n), and schema changes are rare).
+        for (name, def) in &schema.entities {
+            if self.schema.entities.get(name) == Some(def) {
+                continue;
+            }
+            let indexes: EntityIndexes = index::build(def, self.tables.get(name));
+            if indexes.is_empty() {
+                self.indexes.remove(name);
+            } else {
+                self.indexes.insert(name.clone(), indexes);
+            }
         }
         self.schema = Arc::new(schema);
         self.schema_version += 1;

@@ -1,0 +1,210 @@
+//! A rough clock on the query engine over a million entities. Ignored by default (it
+//! takes a while to build the state); run with
+//! `cargo test --release -p resident-server --test query_speed -- --ignored --nocapture`.
+
+use std::time::Instant;
+
+use resident_protocol::{map, Value};
+use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
+use resident_server::query::{CmpOp, Dir, Filter, OrderBy, Query, Select};
+use resident_server::register;
+use resident_server::schema::{
+    EntityDef, EventDef, FieldDef, FieldOp, FieldRule, FieldType, Rule, RuleOp, SchemaPart, Source,
+};
+use resident_server::state::State;
+
+/// `RESIDENT_SPEED_ENTITIES` overrides, for quicker profiling.
+fn entities() -> usize {
+    std::env::var("RESIDENT_SPEED_ENTITIES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000)
+}
+const ENTITIES_PER_COMMIT: usize = 1000;
+
+fn schema() -> SchemaPart {
+    let field = |name: &str, ty| FieldDef {
+        name: name.to_string(),
+        ty,
+        nullable: false,
+        default: None,
+    };
+    let set = |name: &str| FieldRule {
+        field: name.to_string(),
+        op: FieldOp::Set,
+        source: Source::Prop(name.to_string()),
+    };
+    SchemaPart {
+        entities: vec![EntityDef {
+            name: "Account".to_string(),
+            id_field: "uuid".to_string(),
+            fields: vec![
+                field("uuid", FieldType::String),
+                field("name", FieldType::String),
+                field("balance", FieldType::Int),
+                field("hits", FieldType::Int),
+            ],
+            // RESIDENT_SPEED_NO_INDEX=1 builds without the index, to see what it costs.
+            indexes: if std::env::var_os("RESIDENT_SPEED_NO_INDEX").is_some() {
+                vec![]
+            } else {
+                vec!["balance".to_string()]
+            },
+        }],
+        events: vec![EventDef {
+            name: "AccountOpened".to_string(),
+            rules: vec![Rule {
+                op: RuleOp::Create,
+                entity: "Account".to_string(),
+                id_prop: Some("uuid".to_string()),
+                fields: vec![set("name"), set("balance"), set("hits")],
+            }],
+        }],
+    }
+}
+
+fn build() -> State {
+    let mut state = State::default();
+    register::execute(&mut state, &schema()).unwrap();
+    // A cheap deterministic spread of balances with many ties.
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    for batch in 0..entities() / ENTITIES_PER_COMMIT {
+        let events = (0..ENTITIES_PER_COMMIT)
+            .map(|i| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let n = batch * ENTITIES_PER_COMMIT + i;
+                NewEvent {
+                    id: format!("ev{n}"),
+                    event_type: "AccountOpened".to_string(),
+                    data: map::build(vec![
+                        ("uuid", Value::from(format!("{n:08x}-acct"))),
+                        ("name", Value::from(format!("name{}", seed % 1000))),
+                        ("balance", Value::from((seed % 100_000) as i64)),
+                        ("hits", Value::from((seed % 7) as i64)),
+                    ]),
+                    meta: Vec::new(),
+                }
+            })
+            .collect();
+        let request = CommitRequest {
+            streams: vec![StreamWrite {
+                aggregate: "Loader".to_string(),
+                key: format!("{batch}"),
+                expected: Expected::Any,
+                events,
+            }],
+        };
+        commit::execute(&mut state, &request, "2026-01-01T00:00:00.000000Z").unwrap();
+    }
+    state
+}
+
+fn time(name: &str, state: &State, query: &Query, rows_max: usize) {
+    // Up to 200 runs, but no more than about a second per query.
+    let mut runs = 0u32;
+    let mut rows = 0;
+    let started = Instant::now();
+    while runs < 200 && (runs < 3 || started.elapsed().as_millis() < 1000) {
+        let answer = resident_server::execute::run(state, query, rows_max).unwrap();
+        rows = match &answer[0].1 {
+            Value::Array(items) => items.len(),
+            _ => 1,
+        };
+        runs += 1;
+    }
+    let per_query = started.elapsed() / runs;
+    let mut explained = query.clone();
+    explained.explain = true;
+    let answer = resident_server::execute::run(state, &explained, rows_max).unwrap();
+    let plan = &answer.iter().find(|(k, _)| *k == "plan").unwrap().1;
+    println!(
+        "{name:<42} {per_query:>12.2?}  ({rows} rows; {})",
+        map::get_text(plan, "text").unwrap()
+    );
+}
+
+fn query(filter: Option<Filter>, order: Vec<(&str, Dir)>, limit: Option<u64>) -> Query {
+    Query {
+        entity: "Account".to_string(),
+        filter,
+        order: order
+            .into_iter()
+            .map(|(f, dir)| OrderBy {
+                field: f.to_string(),
+                dir,
+            })
+            .collect(),
+        limit,
+        offset: 0,
+        after: None,
+        select: Select::Rows,
+        explain: false,
+    }
+}
+
+fn balance(op: CmpOp, v: i64) -> Filter {
+    Filter::Compare {
+        field: "balance".to_string(),
+        op,
+        value: Value::from(v),
+    }
+}
+
+#[test]
+#[ignore = "slow: builds a million entities; run in release"]
+fn a_million_entities() {
+    let started = Instant::now();
+    let state = build();
+    println!("built {} entities in {:.2?}", entities(), started.elapsed());
+    let range = Some(Filter::And(vec![
+        balance(CmpOp::Ge, 25_000),
+        balance(CmpOp::Lt, 75_000),
+    ]));
+    time(
+        "range + order desc + limit 50",
+        &state,
+        &query(range.clone(), vec![("balance", Dir::Desc)], Some(50)),
+        100_000,
+    );
+    time(
+        "range + order asc + limit 50",
+        &state,
+        &query(range.clone(), vec![("balance", Dir::Asc)], Some(50)),
+        100_000,
+    );
+    time(
+        "order desc + limit 50 (whole index)",
+        &state,
+        &query(None, vec![("balance", Dir::Desc)], Some(50)),
+        100_000,
+    );
+    time(
+        "equality, id order",
+        &state,
+        &query(Some(balance(CmpOp::Eq, 4242)), vec![], None),
+        100_000,
+    );
+    let mut count = query(
+        Some(Filter::And(vec![
+            balance(CmpOp::Ge, 1000),
+            balance(CmpOp::Lt, 2000),
+        ])),
+        vec![],
+        None,
+    );
+    count.select = Select::Count;
+    time("count over a 1% range", &state, &count, 100_000);
+    let hits = Some(Filter::Compare {
+        field: "hits".to_string(),
+        op: CmpOp::Eq,
+        value: Value::from(3),
+    });
+    time(
+        "unindexed filter + order on unindexed, limit 50",
+        &state,
+        &query(hits, vec![("name", Dir::Asc)], Some(50)),
+        100_000,
+    );
+}
