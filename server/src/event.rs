@@ -81,9 +81,11 @@ impl StoredEvent {
         })
     }
 
-    /// An event data property, or `None` when absent or null.
+    /// An event data property, or `None` when absent. A present null is returned as
+    /// such: `?string $x = null` in PHP sets a nullable field to null, and the field's
+    /// type check refuses it where null is not allowed.
     pub fn prop(&self, name: &str) -> Option<&Value> {
-        map::get(&self.data, name).filter(|v| !v.is_null())
+        map::get(&self.data, name)
     }
 
     pub fn meta_value(&self, name: &str) -> Value {

@@ -285,6 +285,30 @@ mod tests {
     }
 
     #[test]
+    fn a_null_prop_sets_a_nullable_field_and_is_refused_elsewhere() {
+        let mut s = bank();
+        open(&mut s, "a");
+        apply(&mut s, "a", "x1", "LowSet", vec![("x", Value::from(4))]).unwrap();
+        assert_eq!(field_of(&s, "a", "low"), Value::from(4));
+        apply(&mut s, "a", "x2", "LowSet", vec![("x", Value::Null)]).unwrap();
+        assert_eq!(field_of(&s, "a", "low"), Value::Null);
+        let err = apply(&mut s, "a", "x3", "Renamed", vec![("name", Value::Null)]).unwrap_err();
+        assert_eq!(err.code, "bad_request");
+        assert!(err.message.contains("name"), "{}", err.message);
+        let err = apply(
+            &mut s,
+            "a",
+            "x4",
+            "BalanceIncreased",
+            vec![("amount", Value::Null)],
+        )
+        .unwrap_err();
+        assert_eq!(err.code, "bad_request");
+        assert_eq!(field_of(&s, "a", "name"), Value::from("a"));
+        assert_eq!(field_of(&s, "a", "balance"), Value::from(0));
+    }
+
+    #[test]
     fn create_without_a_required_prop_names_event_and_prop() {
         let mut s = bank();
         let err = apply(&mut s, "a", "x", "AccountOpened", vec![]).unwrap_err();

@@ -152,6 +152,10 @@ pub fn bank_part() -> SchemaPart {
                     vec![set("low", Min, prop("x")), set("high", Max, prop("x"))],
                 )],
             ),
+            event_def(
+                "LowSet",
+                vec![rule(Update, None, vec![set("low", Set, prop("x"))])],
+            ),
             event_def("AccountClosed", vec![rule(Delete, None, vec![])]),
         ],
     }

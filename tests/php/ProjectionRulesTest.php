@@ -8,6 +8,7 @@ use PHPUnit\Framework\TestCase;
 use Resident\Tests\Fixtures\Deposited;
 use Resident\Tests\Fixtures\LimitHit;
 use Resident\Tests\Fixtures\MoneyTransferred;
+use Resident\Tests\Fixtures\OpenedAtCorrected;
 use Resident\Tests\Fixtures\OwnerChanged;
 use Resident\Tests\Fixtures\Tagged;
 use Resident\Tests\Fixtures\Untagged;
@@ -71,6 +72,16 @@ final class ProjectionRulesTest extends TestCase
         self::assertSame(0, Wallet::find($root->uuid())->balance);
         $root->event(new OwnerChanged('Gus'));
         self::assertSame('Gus', Wallet::find($root->uuid())->owner);
+    }
+
+    public function testANullPropertySetsANullableField(): void
+    {
+        $root = WalletAggregateRoot::create()->open('Ida');
+        self::assertNotNull(Wallet::find($root->uuid())->openedAt);
+        $root->event(new OpenedAtCorrected(null));
+        self::assertNull(Wallet::find($root->uuid())->openedAt);
+        $root->event(new OpenedAtCorrected('2026-01-01T00:00:00Z'));
+        self::assertSame('2026-01-01T00:00:00Z', Wallet::find($root->uuid())->openedAt);
     }
 
     public function testDelete(): void
