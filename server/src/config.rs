@@ -19,7 +19,11 @@ pub const FRAME_BYTES_MAX_CEILING: u32 = 256 * 1024 * 1024;
 
 /// residentd — the Resident state server.
 #[derive(Debug, Parser, Default)]
-#[command(name = "residentd", version, about)]
+#[command(
+    name = "residentd",
+    version,
+    about = "residentd, the Resident state server: an event-sourced application state in memory"
+)]
 pub struct Args {
     /// Unix socket to listen on [default: /run/resident/resident.sock]
     #[arg(long, env = "RESIDENT_SOCKET")]
