@@ -21,7 +21,7 @@ APT_PACKAGES := php8.2-cli php8.2-dev php8.2-mbstring php8.2-xml clang libclang-
                 phpunit composer redis-server php8.2-redis
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build run test test-rust test-php lint stubs stubs-check bench install clean
+.PHONY: help deps build run test test-rust test-php lint stubs stubs-check bench install uninstall clean
 
 help:
 	@echo "make run      build, start residentd (socket $(SOCKET)) and the bank example on http://127.0.0.1:$(PORT)/"
@@ -88,6 +88,12 @@ install: build
 	$(SUDO) phpenmod resident
 	$(SUDO) install -m 0644 dist/residentd.service /etc/systemd/system/residentd.service
 	@echo "Installed. Create the user and start the daemon: see README.md, 'Installing'."
+
+uninstall:
+	-$(SUDO) phpdismod resident
+	$(SUDO) rm -f $(PREFIX)/bin/residentd $(PREFIX)/bin/resident $(PHP_EXTDIR)/resident.so \
+		/etc/php/8.2/mods-available/resident.ini /etc/systemd/system/residentd.service
+	@echo "Removed the programs; the data in /var/lib/resident is left alone."
 
 clean:
 	cargo clean
