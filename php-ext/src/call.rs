@@ -24,3 +24,11 @@ fn current_settings() -> Settings {
 pub fn exchange(needs: &[Registration<'_>], request: &[(&str, Value)]) -> Result<Value, Failure> {
     client::with(|c| c.exchange(current_settings, needs, request)).map_err(Failure::from)
 }
+
+/// [`exchange`] returning the answer's frame body undecoded, for `decode.rs`.
+pub fn exchange_raw(
+    needs: &[Registration<'_>],
+    request: &[(&str, Value)],
+) -> Result<Vec<u8>, Failure> {
+    client::with(|c| c.exchange_raw(current_settings, needs, request)).map_err(Failure::from)
+}

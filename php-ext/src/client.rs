@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use resident_protocol::Value;
+use resident_protocol::{frame, Value};
 
 use crate::connection::{CallError, Connection, Settings};
 use crate::failure::Problem;
@@ -51,16 +51,29 @@ impl Client {
     }
 
     /// Registers what `needs` lists (once per connection), then sends `request`.
-    ///
-    /// If the socket turns out broken on a connection that had worked, the server probably
-    /// restarted: reconnect once and do it all again. Resending is safe: commits are
-    /// idempotent by event id, and reads change nothing.
     pub fn exchange(
         &mut self,
         settings: impl Fn() -> Settings,
         needs: &[Registration<'_>],
         request: &[(&str, Value)],
     ) -> Result<Value, Problem> {
+        let body = self.exchange_raw(settings, needs, request)?;
+        frame::decode_body(&body)
+            .map_err(|e| Problem::protocol(format!("unreadable answer from residentd: {e}")))
+    }
+
+    /// [`Client::exchange`] returning the answer's frame body undecoded (its `id` and
+    /// `ok: true` checked), for decoding straight into PHP values.
+    ///
+    /// If the socket turns out broken on a connection that had worked, the server probably
+    /// restarted: reconnect once and do it all again. Resending is safe: commits are
+    /// idempotent by event id, and reads change nothing.
+    pub fn exchange_raw(
+        &mut self,
+        settings: impl Fn() -> Settings,
+        needs: &[Registration<'_>],
+        request: &[(&str, Value)],
+    ) -> Result<Vec<u8>, Problem> {
         let mut retried = false;
         loop {
             if self.conn.is_none() {
@@ -93,7 +106,7 @@ impl Client {
         &mut self,
         needs: &[Registration<'_>],
         request: &[(&str, Value)],
-    ) -> Result<Value, CallError> {
+    ) -> Result<Vec<u8>, CallError> {
         let conn = self.conn.as_mut().expect("connected above");
         for need in needs {
             if self.registered.contains(need.class) {
@@ -112,7 +125,7 @@ impl Client {
             conn.call(register)?;
             self.registered.insert(need.class.to_owned());
         }
-        conn.call(request.to_vec())
+        conn.call_raw(request.to_vec())
     }
 
     fn connect(&mut self, settings: &Settings) -> Result<(), Problem> {
@@ -132,7 +145,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use resident_protocol::{frame, map};
+    use resident_protocol::map;
     use std::io::Write;
     use std::os::unix::net::UnixListener;
 

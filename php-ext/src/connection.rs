@@ -3,14 +3,15 @@
 //! Blocking is right here: a PHP request is single-threaded and waits for every answer
 //! anyway, and a plain `UnixStream` keeps the hot path to one `write` and two `read`s.
 
-use std::io::{self, ErrorKind, Write};
+use std::io::{self, ErrorKind, Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use resident_protocol::frame::{self, FrameError};
+use resident_protocol::frame;
 use resident_protocol::{map, Value, FRAME_BYTES_MAX_DEFAULT, PROTOCOL_VERSION};
 
+use crate::cbor;
 use crate::failure::Problem;
 
 /// Where to connect and how long to wait; read from php.ini / the environment by the glue.
@@ -84,7 +85,15 @@ impl Connection {
     }
 
     /// Sends one request (the `id` is added here) and returns the `ok: true` answer.
-    pub fn call(&mut self, mut request: Vec<(&str, Value)>) -> Result<Value, CallError> {
+    pub fn call(&mut self, request: Vec<(&str, Value)>) -> Result<Value, CallError> {
+        let body = self.call_raw(request)?;
+        frame::decode_body(&body).map_err(|e| CallError::Fatal(self.unreadable(&e)))
+    }
+
+    /// Like [`Connection::call`], but returns the `ok: true` answer's frame body
+    /// undecoded (only its `id` and `ok` are checked), for decoding straight into PHP
+    /// values.
+    pub fn call_raw(&mut self, mut request: Vec<(&str, Value)>) -> Result<Vec<u8>, CallError> {
         let id = self.next_id;
         self.next_id += 1;
         request.insert(0, ("id", Value::from(id)));
@@ -94,28 +103,23 @@ impl Connection {
             .map_err(|e| self.io_failure(&e))?;
         // Answers come in request order; a stale answer (from a request that timed out)
         // would already have closed this connection, so the next frame is ours.
-        let answer =
-            frame::read_frame(&mut self.stream, self.frame_bytes_max).map_err(|e| match e {
-                FrameError::Io(io) => self.io_failure(&io),
-                FrameError::Closed => CallError::Broken("connection closed by residentd".into()),
-                other => CallError::Fatal(Problem::protocol(format!(
-                    "unreadable answer from residentd at {}: {other}",
-                    self.settings.socket
-                ))),
-            })?;
-        if map::get_i64(&answer, "id").map(|a| a as u64) != Some(id) {
+        let body = self.read_body()?;
+        let envelope = cbor::envelope(&body).map_err(|e| CallError::Fatal(self.unreadable(&e)))?;
+        if envelope.id.and_then(|a| u64::try_from(a).ok()) != Some(id) {
             return Err(CallError::Fatal(Problem::protocol(format!(
                 "residentd answered request {id} with id {:?}",
-                map::get(&answer, "id")
+                envelope.id
             ))));
         }
-        match map::get(&answer, "ok").and_then(Value::as_bool) {
+        match envelope.ok {
             Some(true) => {
                 self.proven = true;
-                Ok(answer)
+                Ok(body)
             }
             Some(false) => {
                 self.proven = true;
+                let answer =
+                    frame::decode_body(&body).map_err(|e| CallError::Fatal(self.unreadable(&e)))?;
                 let error = map::get(&answer, "error").cloned().unwrap_or(Value::Null);
                 Err(CallError::Refused(Problem::from_wire(&error)))
             }
@@ -123,6 +127,59 @@ impl Connection {
                 "answer without `ok` field",
             ))),
         }
+    }
+
+    /// Reads one frame body (its length checked against the limit before any byte of it
+    /// is read), without zero-filling the buffer first.
+    fn read_body(&mut self) -> Result<Vec<u8>, CallError> {
+        let mut len = [0u8; 4];
+        if let Err(e) = self.stream.read_exact(&mut len) {
+            return Err(if e.kind() == ErrorKind::UnexpectedEof {
+                CallError::Broken("connection closed by residentd".into())
+            } else {
+                self.io_failure(&e)
+            });
+        }
+        let len = u32::from_be_bytes(len);
+        frame::check_len(len, self.frame_bytes_max)
+            .map_err(|e| CallError::Fatal(self.unreadable(&e)))?;
+        let len = len as usize;
+        let mut body: Vec<u8> = Vec::with_capacity(len);
+        while body.len() < len {
+            let spare = body.spare_capacity_mut();
+            // SAFETY: `recv` writes at most `len - body.len()` bytes, the length of `spare`,
+            // into the memory `spare` describes; the socket outlives the call.
+            let n = unsafe {
+                libc::recv(
+                    self.stream.as_raw_fd(),
+                    spare.as_mut_ptr().cast(),
+                    spare.len(),
+                    0,
+                )
+            };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(self.io_failure(&e));
+            }
+            if n == 0 {
+                return Err(CallError::Broken(
+                    "connection closed by residentd in the middle of an answer".into(),
+                ));
+            }
+            // SAFETY: `recv` initialised the next `n` bytes.
+            unsafe { body.set_len(body.len() + n as usize) };
+        }
+        Ok(body)
+    }
+
+    fn unreadable(&self, e: &dyn std::fmt::Display) -> Problem {
+        Problem::protocol(format!(
+            "unreadable answer from residentd at {}: {e}",
+            self.settings.socket
+        ))
     }
 
     fn io_failure(&self, e: &io::Error) -> CallError {

@@ -1,15 +1,17 @@
 //! `Resident\Entity`: the base of userland entity classes; reads answer objects of the
 //! class the call was made on (late static binding).
 
+use ext_php_rs::boxed::ZBox;
 use ext_php_rs::class::RegisteredClass;
 use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::{ZendObject, Zval};
+use ext_php_rs::types::{ZendHashTable, ZendObject, Zval};
 use ext_php_rs::zend::ClassEntry;
 use resident_protocol::Value;
 
 use crate::call;
 use crate::client::Registration;
+use crate::decode;
 use crate::failure::{Failure, Problem};
 use crate::objects;
 use crate::query::entity_shortcuts;
@@ -30,7 +32,7 @@ impl Entity {
     }
 
     /// Every entity of the called class, ordered by id.
-    pub fn all() -> PhpResult<Vec<Zval>> {
+    pub fn all() -> PhpResult<ZBox<ZendHashTable>> {
         Ok(all()?)
     }
 
@@ -77,22 +79,30 @@ pub fn exchange_for(
     call::exchange(&needs, &request(&schema.name))
 }
 
-fn all() -> Result<Vec<Zval>, Failure> {
+/// [`exchange_for`] returning the answer undecoded, for `decode.rs`.
+fn exchange_raw_for(
+    ce: &ClassEntry,
+    request: impl FnOnce(&str) -> wire::Request,
+) -> Result<Vec<u8>, Failure> {
+    let class = objects::class_name(ce);
+    let schema = registry::entity(&class)?;
+    let needs = [Registration {
+        class: &class,
+        body: &schema.register,
+    }];
+    call::exchange_raw(&needs, &request(&schema.name))
+}
+
+fn all() -> Result<ZBox<ZendHashTable>, Failure> {
     let ce = called_entity_class()?;
-    let answer = exchange_for(ce, wire::all)?;
-    match wire::field(&answer, "entities", "all")? {
-        Value::Array(entities) => entities.iter().map(|e| objects::hydrate(ce, e)).collect(),
-        _ => Err(Problem::protocol("`all` answer: `entities` is not a list").into()),
-    }
+    let body = exchange_raw_for(ce, wire::all)?;
+    decode::all(ce, &body)
 }
 
 fn find(id: &str) -> Result<Option<Zval>, Failure> {
     let ce = called_entity_class()?;
-    let answer = exchange_for(ce, |name| wire::find(name, id))?;
-    match wire::field(&answer, "entity", "find")? {
-        Value::Null => Ok(None),
-        entity => objects::hydrate(ce, entity).map(Some),
-    }
+    let body = exchange_raw_for(ce, |name| wire::find(name, id))?;
+    decode::find(ce, &body)
 }
 
 fn count() -> Result<i64, Failure> {

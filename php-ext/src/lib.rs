@@ -7,9 +7,11 @@
 // In test builds the glue is compiled out, so the pure helpers it uses look unused.
 #![cfg_attr(test, allow(dead_code))]
 
+mod cbor;
 mod client;
 mod connection;
 mod failure;
+mod fields;
 mod schema;
 mod settings;
 mod wire;
@@ -20,6 +22,8 @@ mod aggregate;
 mod call;
 #[cfg(not(test))]
 mod convert;
+#[cfg(not(test))]
+mod decode;
 #[cfg(not(test))]
 mod entity;
 #[cfg(not(test))]

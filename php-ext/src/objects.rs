@@ -8,7 +8,6 @@ use ext_php_rs::types::{ZendObject, Zval};
 use ext_php_rs::zend::{ClassEntry, ExecutorGlobals};
 use resident_protocol::Value;
 
-use crate::convert;
 use crate::failure::{Failure, Problem};
 
 /// The class a static method was called on (`Account::all()` → `App\Account`): the
@@ -152,19 +151,7 @@ pub fn read_property<'a>(obj: &'a ZendObject, scope: &ClassEntry, name: &str) ->
 
 /// Makes an object of `ce` from an entity map: every public property the class declares is
 /// set from the field of the same name; fields the class does not declare are skipped.
+/// (Answers read straight from the frame use `decode::Hydrator::entity` instead.)
 pub fn hydrate(ce: &'static ClassEntry, entity: &Value) -> Result<Zval, Failure> {
-    let mut zv = instantiate(ce)?;
-    let obj = zv.object_mut().expect("instantiate returns an object");
-    if let Value::Map(fields) = entity {
-        for (k, v) in fields {
-            let Some(name) = k.as_text() else { continue };
-            let Some(info) = public_property(ce, name) else {
-                continue;
-            };
-            // SAFETY: a property info points at its declaring class, alive with `ce`.
-            let scope = unsafe { &*info.ce.cast_const() };
-            write_property(obj, scope, name, convert::to_zval(v))?;
-        }
-    }
-    Ok(zv)
+    crate::decode::Hydrator::new(ce).entity_of_value(entity)
 }

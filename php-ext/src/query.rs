@@ -18,6 +18,7 @@ use resident_protocol::Value;
 use crate::call;
 use crate::client::Registration;
 use crate::convert;
+use crate::decode;
 use crate::entity;
 use crate::failure::{Failure, Problem};
 use crate::methods::native;
@@ -67,37 +68,8 @@ fn run(class: &str, spec: &ZendHashTable) -> Result<Zval, Failure> {
         class,
         body: &schema.register,
     }];
-    let answer = call::exchange(&needs, &request)?;
-    answer_to_zval(ce, answer)
-}
-
-/// The answer without `id` and `ok`, with `entities` hydrated into `ce`.
-fn answer_to_zval(ce: &'static ClassEntry, answer: Value) -> Result<Zval, Failure> {
-    let Value::Map(fields) = answer else {
-        return Err(Problem::protocol("`query` answer is not a map").into());
-    };
-    let mut out = ZendHashTable::with_capacity(fields.len() as u32);
-    for (k, v) in &fields {
-        let Some(key) = k.as_text() else { continue };
-        let value = match (key, v) {
-            ("id" | "ok", _) => continue,
-            ("entities", Value::Array(entities)) => {
-                let mut list = ZendHashTable::with_capacity(entities.len() as u32);
-                for e in entities {
-                    list.push(objects::hydrate(ce, e)?)
-                        .map_err(|_| Failure::PhpPending)?;
-                }
-                let mut zv = Zval::new();
-                zv.set_hashtable(list);
-                zv
-            }
-            _ => convert::to_zval(v),
-        };
-        out.insert(key, value).map_err(|_| Failure::PhpPending)?;
-    }
-    let mut zv = Zval::new();
-    zv.set_hashtable(out);
-    Ok(zv)
+    let body = call::exchange_raw(&needs, &request)?;
+    decode::query(ce, &body)
 }
 
 /// A `Resident\Query\Builder` for the entity class `ce`.

@@ -131,7 +131,7 @@ namespace {
         return $out;
     }
 
-    if (!extension_loaded('resident-php-ext')) {
+    if (!extension_loaded('resident')) {
         fwrite(STDERR, "resident.so is not loaded: php -d extension=/abs/path/libresident.so " . __FILE__ . "\n");
         exit(2);
     }
