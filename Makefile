@@ -21,7 +21,7 @@ APT_PACKAGES := php8.2-cli php8.2-dev php8.2-mbstring php8.2-xml clang libclang-
                 phpunit composer redis-server php8.2-redis
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build run test test-rust test-php lint stubs stubs-check bench install uninstall clean
+.PHONY: help deps build run test test-rust test-ext test-php lint stubs stubs-check bench install uninstall clean
 
 help:
 	@echo "make run      build, start residentd (socket $(SOCKET)) and the bank example on http://127.0.0.1:$(PORT)/"
@@ -46,10 +46,17 @@ build: deps
 run: build
 	SOCKET=$(SOCKET) DATA=$(DATA) PORT=$(PORT) RESIDENTD=$(RESIDENTD) EXTENSION=$(EXTENSION) examples/bank/run.sh
 
-test: build test-rust test-php stubs-check
+test: build test-rust test-ext test-php stubs-check
 
 test-rust:
 	cargo test --release --workspace
+
+# The extension's own checks: every native class and method (smoke.php, once with a
+# stand-in schema registry, once with php-lib) and hydration edge cases.
+test-ext:
+	RESIDENTD=$(RESIDENTD) $(PHP_EXT) php-ext/tests/smoke.php
+	RESIDENTD=$(RESIDENTD) SMOKE_PHP_LIB=1 $(PHP_EXT) php-ext/tests/smoke.php
+	RESIDENTD=$(RESIDENTD) $(PHP_EXT) php-ext/tests/hydrate_check.php
 
 test-php:
 	RESIDENT_BIN=$(RESIDENTD) RESIDENT_EXT=$(EXTENSION) $(PHP_EXT) /usr/bin/phpunit -c tests/phpunit.xml

@@ -149,10 +149,7 @@ namespace {
     $server = null;
     $dir = sys_get_temp_dir() . '/resident-smoke-' . getmypid();
     $socket = getenv('RESIDENT_SOCKET') ?: '';
-    $residentd = getenv('RESIDENTD') ?: '';
-    foreach (['/work/target-server/release/residentd', __DIR__ . '/../../target/release/residentd'] as $candidate) {
-        if ($residentd === '' && is_executable($candidate)) { $residentd = $candidate; }
-    }
+    $residentd = getenv('RESIDENTD') ?: __DIR__ . '/../../target/release/residentd';
     $start = function () use (&$server, $dir, $residentd): void {
         @mkdir("$dir/data", 0700, true);
         $server = proc_open([$residentd, '--socket', "$dir/s.sock", '--data', "$dir/data"],

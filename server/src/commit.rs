@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use resident_protocol::{map, Value};
 
+use crate::answer::{Field, Fields};
 use crate::entity::Entity;
 use crate::error::ServerError;
 use crate::event::{stream_name, StoredEvent};
@@ -67,7 +68,8 @@ pub struct CommitOutcome {
 }
 
 impl CommitOutcome {
-    pub fn to_value(&self) -> Vec<(&'static str, Value)> {
+    /// The answer's fields; each entity's state is spliced in ready-encoded.
+    pub fn fields(&self) -> Fields<'_> {
         let streams = self
             .streams
             .iter()
@@ -82,21 +84,18 @@ impl CommitOutcome {
             .entities
             .iter()
             .map(|((t, id), state)| {
-                map::build(vec![
-                    ("entity", Value::from(t.as_str())),
-                    ("id", Value::from(id.as_str())),
-                    (
-                        "state",
-                        state.as_ref().map_or(Value::Null, |e| e.to_value()),
-                    ),
+                Field::Map(vec![
+                    ("entity", Value::from(t.as_str()).into()),
+                    ("id", Value::from(id.as_str()).into()),
+                    ("state", Field::Entity(state.as_deref())),
                 ])
             })
             .collect();
         vec![
-            ("position", Value::from(self.position)),
-            ("duplicate", Value::Bool(self.duplicate)),
-            ("streams", Value::Array(streams)),
-            ("entities", Value::Array(entities)),
+            ("position", Value::from(self.position).into()),
+            ("duplicate", Value::Bool(self.duplicate).into()),
+            ("streams", Value::Array(streams).into()),
+            ("entities", Field::List(entities)),
         ]
     }
 }

@@ -62,10 +62,10 @@ impl Connection {
         })
     }
 
-    pub async fn write(&mut self, value: &Value) -> std::io::Result<()> {
-        let bytes = frame::encode(value);
+    /// Writes one whole frame, length prefix included (see [`crate::answer`]).
+    pub async fn write(&mut self, frame: &[u8]) -> std::io::Result<()> {
         let stream = self.stream.get_mut();
-        stream.write_all(&bytes).await?;
+        stream.write_all(frame).await?;
         stream.flush().await
     }
 }

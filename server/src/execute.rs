@@ -13,10 +13,11 @@ use std::ops::Bound;
 
 use resident_protocol::Value;
 
+use crate::answer::{self, Field, Fields};
 use crate::entity::Entity;
 use crate::error::ServerError;
 use crate::filter;
-use crate::index::{self, field_value, FieldIndex, Tie};
+use crate::index::{self, field_value, FieldIndex, NumberSum, Tie};
 use crate::order::{compare, Class};
 use crate::plan::{self, Interval, Plan, Source};
 use crate::projection::Table;
@@ -24,18 +25,18 @@ use crate::query::{Aggregate, Dir, OrderBy, Query, Select};
 use crate::state::State;
 use crate::value::Number;
 
-/// Answers `query` from `state`: the result fields of the response.
-pub fn run(
-    state: &State,
-    query: &Query,
+/// Answers `query` from `state`: the result fields of the response. Rows are borrowed
+/// from `state`, to be spliced into the answer ready-encoded.
+pub fn run<'a>(
+    state: &'a State,
+    query: &'a Query,
     rows_max: usize,
-) -> Result<Vec<(&'static str, Value)>, ServerError> {
+) -> Result<Fields<'a>, ServerError> {
     let def = state.schema().entities.get(&query.entity).ok_or_else(|| {
         ServerError::schema(format!("entity type {} is not registered", query.entity))
     })?;
     query.check(def)?;
-    let empty = Table::new();
-    let table = state.table(&query.entity).unwrap_or(&empty);
+    let table = state.table(&query.entity).unwrap_or_else(|| empty_table());
     let plan = plan::choose(def, query, |f| state.index(&query.entity, f).is_some());
     let index = match &plan.source {
         Source::Table => None,
@@ -47,21 +48,67 @@ pub fn run(
         query,
         table,
         index,
-        plan: &plan,
+        plan,
         rows_max,
     };
     let mut fields = run.answer()?;
     if query.explain {
-        fields.push(("plan", plan.to_value(query)));
+        fields.push(("plan", run.plan.to_value(query).into()));
     }
     Ok(fields)
+}
+
+/// The table of a type that has no entities yet; static, so rows could borrow from it.
+fn empty_table() -> &'static Table {
+    static EMPTY: std::sync::OnceLock<Table> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Table::new)
 }
 
 /// One row on its way into an answer, with its order keys looked up once.
 struct Row<'a> {
     id: &'a str,
     entity: &'a Entity,
-    keys: Vec<&'a Value>,
+    keys: Keys<'a>,
+}
+
+/// Order fields whose keys a row holds inline; nearly every query orders by fewer.
+const INLINE_KEYS: usize = 3;
+static NO_KEY: Value = Value::Null;
+
+/// A row's order keys: inline for up to [`INLINE_KEYS`] order fields, so that building
+/// a row allocates nothing; on the heap beyond.
+enum Keys<'a> {
+    Inline(usize, [&'a Value; INLINE_KEYS]),
+    Heap(Vec<&'a Value>),
+}
+
+impl<'a> Keys<'a> {
+    fn of(entity: &'a Entity, order: &[OrderBy]) -> Self {
+        if order.len() > INLINE_KEYS {
+            return Keys::Heap(
+                order
+                    .iter()
+                    .map(|o| field_value(entity, &o.field))
+                    .collect(),
+            );
+        }
+        let mut keys = [&NO_KEY; INLINE_KEYS];
+        for (key, o) in keys.iter_mut().zip(order) {
+            *key = field_value(entity, &o.field);
+        }
+        Keys::Inline(order.len(), keys)
+    }
+}
+
+impl<'a> std::ops::Deref for Keys<'a> {
+    type Target = [&'a Value];
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Keys::Inline(len, keys) => &keys[..*len],
+            Keys::Heap(keys) => keys,
+        }
+    }
 }
 
 /// A row the walk produced: its key in the walked source (`None` when the source is the
@@ -76,7 +123,7 @@ struct Run<'a> {
     query: &'a Query,
     table: &'a Table,
     index: Option<&'a FieldIndex>,
-    plan: &'a Plan,
+    plan: Plan,
     rows_max: usize,
 }
 
@@ -85,18 +132,11 @@ fn to_usize(n: u64) -> usize {
 }
 
 impl<'a> Run<'a> {
-    fn answer(&self) -> Result<Vec<(&'static str, Value)>, ServerError> {
+    fn answer(&self) -> Result<Fields<'a>, ServerError> {
         let q = self.query;
         let whole_set = q.limit.is_none() && q.offset == 0 && q.after.is_none();
-        Ok(match &q.select {
-            Select::Rows => {
-                let (rows, next) = self.page()?;
-                let entities = rows.iter().map(|r| r.entity.to_value()).collect();
-                vec![
-                    ("entities", Value::Array(entities)),
-                    ("next", next.unwrap_or(Value::Null)),
-                ]
-            }
+        let fields = match &q.select {
+            Select::Rows => return self.rows(),
             Select::Pluck(field) => {
                 let (rows, _) = self.page()?;
                 let values = rows
@@ -107,9 +147,12 @@ impl<'a> Run<'a> {
             }
             // Without a page to cut, order does not matter: fold over the walk as is.
             Select::Count if whole_set => {
-                let count = match &q.filter {
-                    None => self.table.len(),
-                    Some(_) => self.matching().count(),
+                let count = match (&q.filter, self.index) {
+                    (None, _) => self.table.len(),
+                    (Some(_), Some(index)) if self.plan.exact => {
+                        index::range_count(index, &self.plan.interval)
+                    }
+                    (Some(_), _) => self.matching().count(),
                 };
                 vec![("count", Value::from(count as u64))]
             }
@@ -117,7 +160,10 @@ impl<'a> Run<'a> {
                 vec![("exists", Value::Bool(self.matching().next().is_some()))]
             }
             Select::Aggregate(aggregate, field) if whole_set => {
-                let value = fold(*aggregate, field, self.matching().map(|c| c.entity))?;
+                let value = match self.index_keys_aggregate(*aggregate, field) {
+                    Some(value) => value?,
+                    None => fold(*aggregate, field, self.matching().map(|c| c.entity))?,
+                };
                 vec![("value", value)]
             }
             Select::Count => vec![("count", Value::from(self.aggregate_page().len() as u64))],
@@ -127,7 +173,20 @@ impl<'a> Run<'a> {
                 let value = fold(*aggregate, field, rows.iter().map(|r| r.entity))?;
                 vec![("value", value)]
             }
-        })
+        };
+        Ok(answer::values(fields))
+    }
+
+    /// `{entities, next}`: the page's entities, spliced in as they are stored.
+    fn rows(&self) -> Result<Fields<'a>, ServerError> {
+        let (rows, next) = self.page()?;
+        Ok(vec![
+            (
+                "entities",
+                Field::Rows(rows.iter().map(|r| r.entity).collect()),
+            ),
+            ("next", next.unwrap_or(Value::Null).into()),
+        ])
     }
 
     /// The rows an aggregate covers when the query cuts a page (limit, offset, after):
@@ -184,23 +243,66 @@ impl<'a> Run<'a> {
             .filter(|c| self.passes_filter(c.entity))
     }
 
+    /// sum, avg, min or max of the walked index's own field over an exact plan's range,
+    /// from the index keys alone: sums from the tree's cached subtree sums, min and max
+    /// from the range's ends. `None` when the plan is not like that.
+    fn index_keys_aggregate(
+        &self,
+        aggregate: Aggregate,
+        field: &str,
+    ) -> Option<Result<Value, ServerError>> {
+        let index = self.index?;
+        if !self.plan.exact || field != self.plan.field {
+            return None;
+        }
+        let interval = &self.plan.interval;
+        if interval.is_empty() {
+            return Some(Ok(Value::Null));
+        }
+        Some(match aggregate {
+            Aggregate::Sum | Aggregate::Avg => sum_value(
+                aggregate,
+                field,
+                index::range_numbers(index, &interval.lower, &interval.upper),
+            ),
+            Aggregate::Min | Aggregate::Max => {
+                // Nulls sort first and are skipped, as `fold` skips them.
+                let lower = plan::tighter_lower(&interval.lower, &Bound::Excluded(Value::Null));
+                let bounds = index::entry_bounds(&lower, &interval.upper);
+                let mut range = index.range(bounds);
+                let end = if aggregate == Aggregate::Min {
+                    range.next()
+                } else {
+                    // `fold` keeps the first of equal maxima (say 1 before 1.0): the
+                    // first entry of the last key.
+                    range.next_back().and_then(|((last, _), _)| {
+                        let from = Bound::Included(last.0.clone());
+                        index
+                            .range(index::entry_bounds(&from, &interval.upper))
+                            .next()
+                    })
+                };
+                Ok(end.map_or(Value::Null, |((key, _), _)| key.0.clone()))
+            }
+        })
+    }
+
+    /// True when the row matches the filter. Rows an exact plan walks match by
+    /// construction (its interval is exactly what the filter keeps): not checked again.
     fn passes_filter(&self, entity: &Entity) -> bool {
-        self.query
-            .filter
-            .as_ref()
-            .is_none_or(|f| filter::matches(f, entity))
+        self.plan.exact
+            || self
+                .query
+                .filter
+                .as_ref()
+                .is_none_or(|f| filter::matches(f, entity))
     }
 
     fn row(&self, c: &Candidate<'a>) -> Row<'a> {
         Row {
             id: c.id,
             entity: c.entity,
-            keys: self
-                .query
-                .order
-                .iter()
-                .map(|o| field_value(c.entity, &o.field))
-                .collect(),
+            keys: Keys::of(c.entity, &self.query.order),
         }
     }
 
@@ -348,7 +450,7 @@ fn id_bounds(interval: &Interval) -> Option<(Bound<String>, Bound<String>)> {
 
 /// The answer order: each order field in its direction, then id ascending.
 fn compare_rows(order: &[OrderBy], a: &Row<'_>, b: &Row<'_>) -> Ordering {
-    for (o, (x, y)) in order.iter().zip(a.keys.iter().zip(&b.keys)) {
+    for (o, (x, y)) in order.iter().zip(a.keys.iter().zip(b.keys.iter())) {
         let ord = match o.dir {
             Dir::Asc => compare(x, y),
             Dir::Desc => compare(y, x),
@@ -379,6 +481,31 @@ fn after_cursor(order: &[OrderBy], row: &Row<'_>, cursor: &[Value]) -> bool {
     }
 }
 
+/// The answer of sum or avg over the numbers added up in `sum`: null over none, an int
+/// sum refused when it overflows.
+fn sum_value(aggregate: Aggregate, field: &str, sum: NumberSum) -> Result<Value, ServerError> {
+    let NumberSum {
+        count,
+        ints,
+        floats,
+        any_float,
+    } = sum;
+    Ok(if count == 0 {
+        Value::Null
+    } else if aggregate == Aggregate::Avg {
+        Value::Float((ints as f64 + floats) / count as f64)
+    } else if any_float {
+        Value::Float(ints as f64 + floats)
+    } else {
+        let sum = i64::try_from(ints).map_err(|_| {
+            ServerError::bad_request(format!(
+                "query: sum of {field} is {ints}, which overflows int"
+            ))
+        })?;
+        Value::from(sum)
+    })
+}
+
 /// sum, min, max or avg of `field` over `entities`; nulls are skipped, and no values
 /// give null.
 fn fold<'e>(
@@ -394,32 +521,19 @@ fn fold<'e>(
             // Ints add up exactly in i128 — no count of i64s this server can hold
             // overflows it — so a sum is refused only when the total does not fit, not
             // when some order of addition would pass through an overflow.
-            let (mut ints, mut floats, mut any_float, mut count) = (0i128, 0f64, false, 0u64);
+            let mut sum = NumberSum::default();
             for v in values {
                 match Number::of(v) {
-                    Some(Number::Int(i)) => ints += i128::from(i),
+                    Some(Number::Int(i)) => sum.ints += i128::from(i),
                     Some(Number::Float(f)) => {
-                        floats += f;
-                        any_float = true;
+                        sum.floats += f;
+                        sum.any_float = true;
                     }
                     None => continue,
                 }
-                count += 1;
+                sum.count += 1;
             }
-            if count == 0 {
-                Value::Null
-            } else if aggregate == Aggregate::Avg {
-                Value::Float((ints as f64 + floats) / count as f64)
-            } else if any_float {
-                Value::Float(ints as f64 + floats)
-            } else {
-                let sum = i64::try_from(ints).map_err(|_| {
-                    ServerError::bad_request(format!(
-                        "query: sum of {field} is {ints}, which overflows int"
-                    ))
-                })?;
-                Value::from(sum)
-            }
+            sum_value(aggregate, field, sum)?
         }
         Aggregate::Min | Aggregate::Max => {
             let best = values.reduce(|best, v| {
@@ -448,6 +562,16 @@ mod tests {
     use crate::commit::Expected::Any;
     use crate::query::{CmpOp, Filter};
     use crate::testkit::{bank, bank_part, new_event, open, run as commit, write};
+
+    /// The engine's answer as a client reads it: spliced into a frame and decoded, so
+    /// every test below also checks the bytes.
+    fn run(
+        state: &State,
+        query: &Query,
+        rows_max: usize,
+    ) -> Result<Vec<(&'static str, Value)>, ServerError> {
+        super::run(state, query, rows_max).map(|fields| answer::decode(&fields))
+    }
 
     /// Accounts k00..k{n-1}; balance i % 7 (so ties abound), name "n{i % 3}-{i}".
     fn bank_with(n: usize) -> State {
@@ -778,6 +902,79 @@ mod tests {
                 vec![("name", Dir::Asc)]
             )),
             (Value::Null, "scan".to_string())
+        );
+    }
+
+    #[test]
+    fn exact_ranges_aggregate_from_the_index_keys() {
+        let s = bank_with(30); // balance i % 7
+        let agg = |a, f: &str| Select::Aggregate(a, f.to_string());
+        let range = Some(Filter::And(vec![
+            cmp("balance", CmpOp::Ge, Value::from(2)),
+            cmp("balance", CmpOp::Lt, Value::from(5)),
+        ]));
+        let want: Vec<i64> = (0..30)
+            .map(|i| i % 7)
+            .filter(|b| (2..5).contains(b))
+            .collect();
+        let mut query = q(range.clone(), vec![]);
+        query.select = Select::Count;
+        query.explain = true;
+        let answer = run(&s, &query, 1000).unwrap();
+        assert_eq!(field(&answer, "count"), &Value::from(want.len() as u64));
+        let text = map::get_text(field(&answer, "plan"), "text")
+            .unwrap()
+            .to_string();
+        assert!(
+            text.contains("cached subtree counts, no row read"),
+            "{text}"
+        );
+        assert_eq!(
+            select(&s, range.clone(), agg(Aggregate::Sum, "balance")),
+            Value::from(want.iter().sum::<i64>())
+        );
+        assert_eq!(
+            select(&s, range.clone(), agg(Aggregate::Avg, "balance")),
+            Value::Float(want.iter().sum::<i64>() as f64 / want.len() as f64)
+        );
+        assert_eq!(
+            select(&s, range.clone(), agg(Aggregate::Min, "balance")),
+            Value::from(2)
+        );
+        assert_eq!(
+            select(&s, range.clone(), agg(Aggregate::Max, "balance")),
+            Value::from(4)
+        );
+        assert_eq!(
+            select(&s, range.clone(), agg(Aggregate::Max, "name")),
+            Value::from("n2-23")
+        );
+        assert_eq!(select(&s, range, Select::Exists), Value::Bool(true));
+        let empty = Some(cmp("balance", CmpOp::Gt, Value::from(6)));
+        assert_eq!(select(&s, empty.clone(), Select::Count), Value::from(0));
+        assert_eq!(
+            select(&s, empty.clone(), Select::Exists),
+            Value::Bool(false)
+        );
+        assert!(select(&s, empty.clone(), agg(Aggregate::Sum, "balance")).is_null());
+        assert!(select(&s, empty, agg(Aggregate::Max, "balance")).is_null());
+        // Not exact: the other condition is checked on every row.
+        let mixed = Some(Filter::And(vec![
+            cmp("balance", CmpOp::Ge, Value::from(2)),
+            cmp("name", CmpOp::Ge, Value::from("n2")),
+        ]));
+        let mut query = q(mixed, vec![]);
+        query.select = Select::Count;
+        query.explain = true;
+        let answer = run(&s, &query, 1000).unwrap();
+        let n = (0..30).filter(|i| i % 7 >= 2 && i % 3 == 2).count();
+        assert_eq!(field(&answer, "count"), &Value::from(n as u64));
+        let text = map::get_text(field(&answer, "plan"), "text")
+            .unwrap()
+            .to_string();
+        assert!(
+            text.contains("each row checked against the filter"),
+            "{text}"
         );
     }
 

@@ -10,6 +10,7 @@ use std::time::Instant;
 use arc_swap::ArcSwap;
 use resident_protocol::{map, Value};
 
+use crate::answer::{self, Field, Fields};
 use crate::error::ServerError;
 use crate::event::stream_name;
 use crate::request::{self, Limits, Op};
@@ -29,47 +30,40 @@ pub fn server_name() -> String {
     format!("residentd {}", env!("CARGO_PKG_VERSION"))
 }
 
-/// `{id, ok: false, error}`.
-pub fn failure(id: Option<u64>, error: &ServerError) -> Value {
-    map::build(vec![
-        ("id", id.map_or(Value::Null, Value::from)),
-        ("ok", Value::Bool(false)),
-        ("error", error.to_value()),
-    ])
-}
-
-fn success(id: u64, fields: Vec<(&'static str, Value)>) -> Value {
-    let mut entries = vec![("id", Value::from(id)), ("ok", Value::Bool(true))];
-    entries.extend(fields);
-    map::build(entries)
-}
-
-/// Answers one decoded frame.
-pub async fn handle(ctx: &Context, frame: &Value) -> Value {
-    let (id, op) = match request::parse(frame, &ctx.limits) {
-        Ok(parsed) => parsed,
-        Err(rejected) => return failure(rejected.id, &rejected.error),
-    };
-    match execute(ctx, op).await {
-        Ok(fields) => success(id, fields),
-        Err(error) => failure(Some(id), &error),
+/// The frame answering `result`.
+fn answer(id: u64, result: Result<Fields<'_>, ServerError>) -> Vec<u8> {
+    match result {
+        Ok(fields) => answer::success(id, &fields),
+        Err(error) => answer::failure(Some(id), &error),
     }
 }
 
-async fn execute(ctx: &Context, op: Op) -> Result<Vec<(&'static str, Value)>, ServerError> {
+/// Answers one decoded frame with the frame to send back.
+pub async fn handle(ctx: &Context, frame: &Value) -> Vec<u8> {
+    let (id, op) = match request::parse(frame, &ctx.limits) {
+        Ok(parsed) => parsed,
+        Err(rejected) => return answer::failure(rejected.id, &rejected.error),
+    };
     match op {
-        Op::Commit(request) => Ok(ctx.writer.commit(request).await?.to_value()),
-        Op::Register(part) => {
-            let outcome = ctx.writer.register(part).await?;
-            Ok(vec![
-                ("changed", Value::Bool(outcome.changed)),
-                ("schema_version", Value::from(outcome.schema_version)),
-            ])
-        }
+        Op::Commit(request) => match ctx.writer.commit(request).await {
+            Ok(outcome) => answer(id, Ok(outcome.fields())),
+            Err(error) => answer(id, Err(error)),
+        },
+        Op::Register(part) => answer(
+            id,
+            ctx.writer.register(part).await.map(|outcome| {
+                answer::values(vec![
+                    ("changed", Value::Bool(outcome.changed)),
+                    ("schema_version", Value::from(outcome.schema_version)),
+                ])
+            }),
+        ),
         read => {
             // An owned snapshot: a long `all` must not pin arc-swap's per-thread slots.
+            // The answer borrows the entities' bytes from it, so it is encoded here,
+            // while the snapshot is held.
             let state = ctx.published.load_full();
-            read_op(ctx, &state, read)
+            answer(id, read_op(ctx, &state, &read))
         }
     }
 }
@@ -84,14 +78,11 @@ fn known_entity(state: &State, entity: &str) -> Result<(), ServerError> {
     }
 }
 
-fn read_op(
-    ctx: &Context,
-    state: &State,
-    op: Op,
-) -> Result<Vec<(&'static str, Value)>, ServerError> {
+/// Answers a read from `state`; entities are borrowed from it, ready-encoded.
+fn read_op<'s>(ctx: &Context, state: &'s State, op: &'s Op) -> Result<Fields<'s>, ServerError> {
     let rows_max = ctx.limits.rows_max;
     Ok(match op {
-        Op::Hello => vec![
+        Op::Hello => answer::values(vec![
             ("server", Value::from(server_name())),
             ("protocol", Value::from(resident_protocol::PROTOCOL_VERSION)),
             (
@@ -105,18 +96,18 @@ fn read_op(
                     ("rows_max", Value::from(rows_max as u64)),
                 ]),
             ),
-        ],
+        ]),
         Op::Find { entity, key } => {
-            known_entity(state, &entity)?;
-            let found = state
-                .entity(&entity, &key)
-                .map_or(Value::Null, |e| e.to_value());
-            vec![("entity", found)]
+            known_entity(state, entity)?;
+            vec![(
+                "entity",
+                Field::Entity(state.entity(entity, key).map(|e| &**e)),
+            )]
         }
         Op::All { entity } => {
-            known_entity(state, &entity)?;
-            let Some(table) = state.table(&entity) else {
-                return Ok(vec![("entities", Value::Array(Vec::new()))]);
+            known_entity(state, entity)?;
+            let Some(table) = state.table(entity) else {
+                return Ok(vec![("entities", Field::Rows(Vec::new()))]);
             };
             if table.len() > rows_max {
                 return Err(ServerError::limit(format!(
@@ -124,28 +115,23 @@ fn read_op(
                     table.len()
                 )));
             }
-            vec![(
-                "entities",
-                Value::Array(table.values().map(|e| e.to_value()).collect()),
-            )]
+            vec![("entities", Field::Table(table))]
         }
         Op::Count { entity } => {
-            known_entity(state, &entity)?;
-            vec![("count", Value::from(state.entity_count(&entity)))]
+            known_entity(state, entity)?;
+            vec![("count", Value::from(state.entity_count(entity)).into())]
         }
         Op::Load {
             aggregate,
             key,
             entity,
         } => {
-            let version = state.stream_version(&stream_name(&aggregate, &key));
-            let mut fields = vec![("version", Value::from(version))];
+            let version = state.stream_version(&stream_name(aggregate, key));
+            let mut fields = vec![("version", Value::from(version).into())];
             if let Some(entity) = entity {
-                known_entity(state, &entity)?;
-                let found = state
-                    .entity(&entity, &key)
-                    .map_or(Value::Null, |e| e.to_value());
-                fields.push(("state", found));
+                known_entity(state, entity)?;
+                let found = state.entity(entity, key).map(|e| &**e);
+                fields.push(("state", Field::Entity(found)));
             }
             fields
         }
@@ -155,20 +141,20 @@ fn read_op(
             from,
             limit,
         } => {
-            let stream = stream_name(&aggregate, &key);
+            let stream = stream_name(aggregate, key);
             let limit = limit.map_or(rows_max, |l| {
                 usize::try_from(l).unwrap_or(usize::MAX).min(rows_max)
             });
-            let events = state.stream_events(&stream, from, limit);
-            vec![
+            let events = state.stream_events(&stream, *from, limit);
+            answer::values(vec![
                 ("version", Value::from(state.stream_version(&stream))),
                 (
                     "events",
                     Value::Array(events.iter().map(|e| e.to_read_value()).collect()),
                 ),
-            ]
+            ])
         }
-        Op::Query(query) => crate::execute::run(state, &query, rows_max)?,
+        Op::Query(query) => crate::execute::run(state, query, rows_max)?,
         Op::Stats => {
             let entities = state
                 .schema()
@@ -181,7 +167,7 @@ fn read_op(
                     )
                 })
                 .collect();
-            vec![
+            answer::values(vec![
                 ("server", Value::from(server_name())),
                 ("position", Value::from(state.position())),
                 ("events", Value::from(state.position())),
@@ -198,7 +184,7 @@ fn read_op(
                         u64::try_from(ctx.started.elapsed().as_millis()).unwrap_or(u64::MAX),
                     ),
                 ),
-            ]
+            ])
         }
         Op::Commit(_) | Op::Register(_) => {
             return Err(ServerError::internal("a write reached the read path"))

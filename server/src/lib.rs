@@ -4,6 +4,7 @@
 //! Pure logic — schema, projection, state, commit, log framing — lives in modules with
 //! no I/O and its own unit tests; the async shell around it is small.
 
+pub mod answer;
 pub mod client;
 pub mod commit;
 pub mod config;
@@ -31,6 +32,7 @@ pub mod schema;
 pub mod server;
 pub mod shutdown;
 pub mod state;
+pub mod sumtree;
 pub mod value;
 pub mod wire;
 pub mod writer;

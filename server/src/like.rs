@@ -64,6 +64,12 @@ impl Pattern {
         self.tokens.iter().all(|t| matches!(t, Token::Literal(_)))
     }
 
+    /// True when the pattern is a literal prefix then `%` (`'Al%'`): it matches exactly
+    /// the strings that start with [`Pattern::literal_prefix`].
+    pub fn is_prefix(&self) -> bool {
+        matches!(&self.tokens[..], [Token::Literal(_), Token::Any])
+    }
+
     pub fn matches(&self, text: &str) -> bool {
         let tokens = &self.tokens;
         let mut t = 0usize; // next token
@@ -174,6 +180,11 @@ mod tests {
         assert_eq!(Pattern::parse("%Al").literal_prefix(), "");
         assert!(Pattern::parse("Alice").is_exact());
         assert!(!Pattern::parse("Al%").is_exact());
+        assert!(Pattern::parse("Al%%").is_prefix());
+        assert!(!Pattern::parse("Al_%").is_prefix());
+        assert!(!Pattern::parse("Al%x").is_prefix());
+        assert!(!Pattern::parse("%").is_prefix());
+        assert!(!Pattern::parse("Al").is_prefix());
         assert_eq!(prefix_successor("Al").as_deref(), Some("Am"));
         assert_eq!(prefix_successor("a\u{10FFFF}").as_deref(), Some("b"));
         assert_eq!(prefix_successor("\u{D7FF}").as_deref(), Some("\u{E000}"));

@@ -11,6 +11,7 @@ use resident_protocol::error_code;
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, Semaphore};
 
+use crate::answer;
 use crate::connection::{Connection, Incoming};
 use crate::error::ServerError;
 use crate::handler::{self, Context};
@@ -86,7 +87,7 @@ impl Accept {
                         "the server has reached its limit of {max} connections"
                     ));
                     let mut conn = Connection::new(stream, 0);
-                    let _ = conn.write(&handler::failure(None, &error)).await;
+                    let _ = conn.write(&answer::failure(None, &error)).await;
                 });
                 continue;
             };
@@ -137,12 +138,12 @@ async fn serve(ctx: &Context, stream: UnixStream, mut shutdown: Shutdown) {
                     error_code::TOO_LARGE,
                     format!("frame of {len} bytes exceeds the limit of {max} bytes"),
                 );
-                let _ = conn.write(&handler::failure(None, &error)).await;
+                let _ = conn.write(&answer::failure(None, &error)).await;
                 return;
             }
             Ok(Incoming::Malformed(reason)) => {
                 let error = ServerError::new(error_code::MALFORMED, reason);
-                let _ = conn.write(&handler::failure(None, &error)).await;
+                let _ = conn.write(&answer::failure(None, &error)).await;
                 return;
             }
             Err(e) => {

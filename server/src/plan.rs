@@ -12,8 +12,11 @@
 //!    (backwards for desc) and stop once enough rows are found;
 //! 3. else scan the table and sort.
 //!
-//! Whatever the plan, every row is still checked against the whole filter: the interval
-//! only narrows where to look, so a too-wide interval costs time, never correctness.
+//! Rows are checked against the whole filter unless the plan is `exact`: then the
+//! interval is exactly the set of rows the filter keeps (every condition is on the walked
+//! field, and each one's interval is its exact solution set), and count, sum, min and
+//! max can come from the index alone. Otherwise the interval only narrows where to look,
+//! so a too-wide interval costs time, never correctness.
 
 use std::cmp::Ordering;
 use std::ops::Bound;
@@ -22,7 +25,7 @@ use resident_protocol::{map, Value};
 
 use crate::like::prefix_successor;
 use crate::order::{compare, Class};
-use crate::query::{CmpOp, Dir, Filter, Query, Select};
+use crate::query::{Aggregate, CmpOp, Dir, Filter, Query, Select};
 use crate::schema::EntityDef;
 
 /// A run of keys in the total order.
@@ -214,6 +217,9 @@ pub struct Plan {
     pub ordered: bool,
     /// Walk backwards (the first order field is descending).
     pub reverse: bool,
+    /// The interval alone answers the filter: every row in it matches, every matching
+    /// row is in it. True with no filter.
+    pub exact: bool,
 }
 
 /// One indexable field's conditions, intersected.
@@ -221,6 +227,10 @@ struct Candidate<'q> {
     field: &'q str,
     interval: Interval,
     kind: Kind,
+    /// How many conditions were intersected into it, and whether each one's interval is
+    /// exactly the values it keeps.
+    conditions: usize,
+    exact: bool,
 }
 
 pub fn choose(def: &EntityDef, query: &Query, indexed: impl Fn(&str) -> bool) -> Plan {
@@ -236,9 +246,10 @@ pub fn choose(def: &EntityDef, query: &Query, indexed: impl Fn(&str) -> bool) ->
     if let Some(filter) = &query.filter {
         top_level_and(filter, &mut conjuncts);
     }
+    let conditions = conjuncts.len();
     let mut candidates: Vec<Candidate<'_>> = Vec::new();
     for c in conjuncts {
-        let Some((field, interval, kind)) = sargable(c) else {
+        let Some((field, interval, kind, exact)) = sargable(c) else {
             continue;
         };
         if !servable(field) {
@@ -248,11 +259,15 @@ pub fn choose(def: &EntityDef, query: &Query, indexed: impl Fn(&str) -> bool) ->
             Some(k) => {
                 k.interval = k.interval.intersect(&interval);
                 k.kind = k.kind.max(kind);
+                k.conditions += 1;
+                k.exact &= exact;
             }
             None => candidates.push(Candidate {
                 field,
                 interval,
                 kind,
+                conditions: 1,
+                exact,
             }),
         }
     }
@@ -274,6 +289,8 @@ pub fn choose(def: &EntityDef, query: &Query, indexed: impl Fn(&str) -> bool) ->
     if let Some(i) = chosen {
         let c = candidates.swap_remove(i);
         let ordered = c.field == first_field;
+        // An empty interval answers any filter: nothing matches.
+        let exact = c.interval.is_empty() || (c.exact && c.conditions == conditions);
         return Plan {
             source: source_of(c.field),
             field: c.field.to_string(),
@@ -281,6 +298,7 @@ pub fn choose(def: &EntityDef, query: &Query, indexed: impl Fn(&str) -> bool) ->
             kind: c.kind,
             ordered,
             reverse: ordered && first_dir == Dir::Desc,
+            exact,
         };
     }
     if servable(first_field) {
@@ -296,6 +314,7 @@ pub fn choose(def: &EntityDef, query: &Query, indexed: impl Fn(&str) -> bool) ->
             interval: Interval::full(),
             ordered: true,
             reverse: first_dir == Dir::Desc,
+            exact: conditions == 0,
         };
     }
     Plan {
@@ -305,6 +324,7 @@ pub fn choose(def: &EntityDef, query: &Query, indexed: impl Fn(&str) -> bool) ->
         kind: Kind::Scan,
         ordered: false,
         reverse: false,
+        exact: conditions == 0,
     }
 }
 
@@ -321,8 +341,11 @@ fn top_level_and<'q>(filter: &'q Filter, out: &mut Vec<&'q Filter>) {
     }
 }
 
-/// The field, key interval and kind of a condition an ordered index can serve.
-fn sargable(filter: &Filter) -> Option<(&str, Interval, Kind)> {
+/// The field, key interval and kind of a condition an ordered index can serve, and
+/// whether the interval is exactly the values the condition keeps (a comparison's is:
+/// the filter compares within the operand's kind, in the same total order; a `like`'s
+/// is when the pattern is a plain string or a plain prefix then `%`).
+fn sargable(filter: &Filter) -> Option<(&str, Interval, Kind, bool)> {
     match filter {
         Filter::Compare { field, op, value } => {
             let kind = if *op == CmpOp::Eq {
@@ -330,7 +353,7 @@ fn sargable(filter: &Filter) -> Option<(&str, Interval, Kind)> {
             } else {
                 Kind::Range
             };
-            Interval::of_comparison(*op, value).map(|i| (field.as_str(), i, kind))
+            Interval::of_comparison(*op, value).map(|i| (field.as_str(), i, kind, true))
         }
         Filter::Like { field, pattern } => {
             if pattern.is_exact() {
@@ -338,6 +361,7 @@ fn sargable(filter: &Filter) -> Option<(&str, Interval, Kind)> {
                     field.as_str(),
                     Interval::point(&Value::from(pattern.source())),
                     Kind::Equality,
+                    true,
                 ))
             } else if pattern.literal_prefix().is_empty() {
                 None
@@ -346,6 +370,7 @@ fn sargable(filter: &Filter) -> Option<(&str, Interval, Kind)> {
                     field.as_str(),
                     Interval::of_prefix(pattern.literal_prefix()),
                     Kind::Prefix,
+                    pattern.is_prefix(),
                 ))
             }
         }
@@ -390,10 +415,10 @@ impl Plan {
                 format!("{what} {} {keys}", kind.name())
             }
         };
-        let filter = if query.filter.is_some() {
-            ", each row checked against the filter"
-        } else {
-            ""
+        let filter = match (&query.filter, self.exact) {
+            (None, _) => "",
+            (Some(_), true) => " (the range alone answers the filter, no row checked)",
+            (Some(_), false) => ", each row checked against the filter",
         };
         let order = match &query.order[..] {
             [] => "id".to_string(),
@@ -408,7 +433,7 @@ impl Plan {
         };
         let cuts_a_page = query.limit.is_some() || query.offset > 0 || query.after.is_some();
         if !cuts_a_page && !matches!(query.select, Select::Rows | Select::Pluck(_)) {
-            return format!("{walk}{filter}; aggregated in walk order, no sort");
+            return self.describe_aggregate(query, &walk, filter);
         }
         if self.ordered {
             format!(
@@ -417,6 +442,40 @@ impl Plan {
         } else {
             format!("{walk}{filter}; then sorted by {order} (ties by id)")
         }
+    }
+}
+
+impl Plan {
+    /// How count, exists, sum, min, max or avg over every matching row is answered; must
+    /// say what `execute` does.
+    fn describe_aggregate(&self, query: &Query, walk: &str, filter: &str) -> String {
+        let index_only = matches!(self.source, Source::Index(_));
+        if !self.exact {
+            return format!("{walk}{filter}; aggregated in walk order, no sort");
+        }
+        let answered = if query.filter.is_some() {
+            " (the range alone answers the filter)"
+        } else {
+            ""
+        };
+        let how = match &query.select {
+            Select::Count if query.filter.is_none() => "counted from the table's size, no row read",
+            Select::Count if index_only => {
+                "counted from the index's cached subtree counts, no row read"
+            }
+            Select::Count => "counted by walking the range, no row checked",
+            Select::Exists => "the range's first entry decides, no row checked",
+            Select::Aggregate(a, f) if index_only && *f == self.field => match a {
+                Aggregate::Sum | Aggregate::Avg => {
+                    "summed from the index's cached subtree counts and sums (float keys \
+                     added one by one), no row read"
+                }
+                Aggregate::Min => "the range's first non-null key, no row read",
+                Aggregate::Max => "the range's last key, no row read",
+            },
+            _ => "aggregated over the range's rows in walk order, no row checked",
+        };
+        format!("{walk}{answered}; {how}")
     }
 }
 
@@ -593,6 +652,43 @@ mod tests {
             (Source::Table, Kind::Range, true)
         );
         assert_eq!(p.index_name(), Some("uuid"));
+    }
+
+    #[test]
+    fn a_plan_is_exact_when_its_interval_alone_answers_the_filter() {
+        let like = |p: &str| Filter::Like {
+            field: "name".into(),
+            pattern: Pattern::parse(p),
+        };
+        let exact = |filter: Filter| plan(Some(filter), vec![]).exact;
+        assert!(plan(None, vec![]).exact);
+        assert!(exact(cmp("balance", CmpOp::Gt, 1)));
+        assert!(exact(Filter::And(vec![
+            cmp("balance", CmpOp::Ge, 1),
+            Filter::And(vec![cmp("balance", CmpOp::Lt, 9)]),
+        ])));
+        assert!(exact(like("Al%")));
+        assert!(exact(like("Al")));
+        assert!(!exact(like("Al%x")));
+        assert!(!exact(like("Al_%")));
+        // A condition on another field, or one no interval expresses, must be checked.
+        assert!(!exact(Filter::And(vec![
+            cmp("balance", CmpOp::Ge, 1),
+            cmp("hits", CmpOp::Eq, 1),
+        ])));
+        assert!(!exact(Filter::And(vec![
+            cmp("balance", CmpOp::Ge, 1),
+            like("Al%"),
+        ])));
+        assert!(!exact(cmp("balance", CmpOp::Ne, 1)));
+        assert!(!exact(cmp("hits", CmpOp::Gt, 1)));
+        assert!(!exact(Filter::Or(vec![cmp("balance", CmpOp::Eq, 1)])));
+        // An empty interval answers any filter.
+        assert!(exact(Filter::And(vec![
+            cmp("balance", CmpOp::Gt, 5),
+            cmp("balance", CmpOp::Lt, 3),
+            cmp("hits", CmpOp::Eq, 1),
+        ])));
     }
 
     #[test]

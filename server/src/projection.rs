@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use resident_protocol::Value;
 
-use crate::entity::Entity;
+use crate::entity::{Draft, Entity};
 use crate::error::ServerError;
 use crate::event::StoredEvent;
 use crate::schema::{EntityDef, FieldOp, FieldRule, MetaKey, Rule, RuleOp, Schema, Source};
@@ -112,9 +112,9 @@ fn apply_rule(
             Ok(())
         }
         (RuleOp::Update | RuleOp::Upsert, Some(current)) => {
-            let mut entity = (*current).clone();
+            let mut entity = current.draft();
             apply_fields(def, &rule.fields, &mut entity, event)?;
-            table.insert(id.to_string(), Arc::new(entity));
+            table.insert(id.to_string(), Arc::new(entity.finish()));
             Ok(())
         }
         (RuleOp::Create | RuleOp::Upsert, None) => {
@@ -132,15 +132,15 @@ fn apply_rule(
                     )));
                 }
             }
-            table.insert(id.to_string(), Arc::new(entity));
+            table.insert(id.to_string(), Arc::new(entity.finish()));
             Ok(())
         }
     }
 }
 
 /// A new entity: its id, every default, null for the rest until the rules set them.
-fn new_entity(def: &EntityDef, id: &str) -> Entity {
-    let mut entity = Entity::default();
+fn new_entity(def: &EntityDef, id: &str) -> Draft {
+    let mut entity = Draft::default();
     for field in &def.fields {
         let value = if field.name == def.id_field {
             Value::from(id)
@@ -156,7 +156,7 @@ fn new_entity(def: &EntityDef, id: &str) -> Entity {
 fn apply_fields<'r>(
     def: &EntityDef,
     rules: &'r [FieldRule],
-    entity: &mut Entity,
+    entity: &mut Draft,
     event: &StoredEvent,
 ) -> Result<Vec<&'r str>, ServerError> {
     let mut written = Vec::with_capacity(rules.len());

@@ -220,14 +220,14 @@ impl State {
             }
             let mut next = table.clone();
             for (id, entity) in table.iter() {
-                let mut e = (**entity).clone();
+                let mut e = entity.draft();
                 for f in &missing {
                     e.set(
                         &f.name,
                         f.default.clone().unwrap_or(resident_protocol::Value::Null),
                     );
                 }
-                next.insert(id.clone(), Arc::new(e));
+                next.insert(id.clone(), Arc::new(e.finish()));
             }
             self.tables.insert(name.clone(), next);
         }
