@@ -206,7 +206,7 @@ fn duplicate_of(
     }
     let mut position = 0;
     let mut streams: Vec<(String, u64)> = Vec::new();
-    let mut touched: Vec<EntityKey> = Vec::new();
+    let mut touched = projection::Touched::default();
     for location in known {
         let event = state
             .event_at(location)
@@ -217,12 +217,11 @@ fn duplicate_of(
             None => streams.push((event.stream.to_string(), event.version)),
         }
         for key in projection::targets(state.schema(), event) {
-            if !touched.contains(&key) {
-                touched.push(key);
-            }
+            touched.add(key);
         }
     }
     let entities = touched
+        .into_keys()
         .into_iter()
         .map(|(t, id)| {
             let current = state.entity(&t, &id).cloned();

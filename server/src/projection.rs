@@ -22,13 +22,38 @@ pub type Tables = imbl::HashMap<String, Table>;
 /// An entity a commit touched: `(entity type, id)`.
 pub type EntityKey = (String, String);
 
+/// The entities a commit touched, each once, in first-touch order. The set keeps a
+/// commit of many streams linear: searching the list alone made it quadratic.
+#[derive(Debug, Default)]
+pub struct Touched {
+    order: Vec<EntityKey>,
+    seen: std::collections::HashSet<EntityKey>,
+}
+
+impl Touched {
+    pub fn add(&mut self, key: EntityKey) {
+        if !self.seen.contains(&key) {
+            self.seen.insert(key.clone());
+            self.order.push(key);
+        }
+    }
+
+    pub fn keys(&self) -> &[EntityKey] {
+        &self.order
+    }
+
+    pub fn into_keys(self) -> Vec<EntityKey> {
+        self.order
+    }
+}
+
 /// Applies every rule of `event`'s type, adding each entity it touches to `touched`
 /// (once, in first-touch order).
 pub fn apply_event(
     schema: &Schema,
     tables: &mut Tables,
     event: &StoredEvent,
-    touched: &mut Vec<EntityKey>,
+    touched: &mut Touched,
 ) -> Result<(), ServerError> {
     let def = schema.events.get(&event.event_type).ok_or_else(|| {
         ServerError::schema(format!(
@@ -44,13 +69,13 @@ pub fn apply_event(
             ))
         })?;
         let id = target_id(rule, event)?;
-        let mut table = tables.get(&rule.entity).cloned().unwrap_or_default();
-        apply_rule(entity_def, rule, &mut table, &id, event)?;
-        tables.insert(rule.entity.clone(), table);
-        let key = (rule.entity.clone(), id);
-        if !touched.contains(&key) {
-            touched.push(key);
-        }
+        // Changed in place: a table taken out and put back would be shared with `tables`
+        // meanwhile, so every insert would copy its path of nodes again. The caller
+        // applies whole commits to a copy and drops it on error, so a partial change
+        // here is never seen.
+        let table = tables.entry(rule.entity.clone()).or_default();
+        apply_rule(entity_def, rule, table, &id, event)?;
+        touched.add((rule.entity.clone(), id));
     }
     Ok(())
 }

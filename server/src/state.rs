@@ -114,7 +114,7 @@ impl State {
     ) -> Result<Vec<EntityKey>, ServerError> {
         // O(1): the tables as they were, to tell the indexes what each entity was.
         let before = self.tables.clone();
-        let mut touched = Vec::new();
+        let mut touched = projection::Touched::default();
         for event in events {
             // Positions are global and gapless, versions gapless per stream; the writer
             // numbers them so, and a log that says otherwise is not ours to trust.
@@ -160,8 +160,8 @@ impl State {
                 .or_insert(0) += 1;
             self.position = event.position;
         }
-        self.reindex(&before, &touched);
-        Ok(touched)
+        self.reindex(&before, touched.keys());
+        Ok(touched.into_keys())
     }
 
     /// Brings the indexes of the touched entities from their `before` values to their
