@@ -8,19 +8,10 @@ use Attribute;
 
 /** Adds the property's value to the entity field (int or float). */
 #[Attribute(Attribute::TARGET_PROPERTY | Attribute::TARGET_PARAMETER)]
-final class Add implements FieldOperation
+final class Add extends FieldAttribute
 {
-    public function __construct(public readonly ?string $field = null)
-    {
-    }
-
     public function operation(): string
     {
         return 'add';
-    }
-
-    public function field(): ?string
-    {
-        return $this->field;
     }
 }

@@ -8,19 +8,10 @@ use Attribute;
 
 /** Keeps the larger of the entity field and the property's value. */
 #[Attribute(Attribute::TARGET_PROPERTY | Attribute::TARGET_PARAMETER)]
-final class Max implements FieldOperation
+final class Max extends FieldAttribute
 {
-    public function __construct(public readonly ?string $field = null)
-    {
-    }
-
     public function operation(): string
     {
         return 'max';
-    }
-
-    public function field(): ?string
-    {
-        return $this->field;
     }
 }

@@ -8,19 +8,10 @@ use Attribute;
 
 /** Keeps the smaller of the entity field and the property's value. */
 #[Attribute(Attribute::TARGET_PROPERTY | Attribute::TARGET_PARAMETER)]
-final class Min implements FieldOperation
+final class Min extends FieldAttribute
 {
-    public function __construct(public readonly ?string $field = null)
-    {
-    }
-
     public function operation(): string
     {
         return 'min';
-    }
-
-    public function field(): ?string
-    {
-        return $this->field;
     }
 }

@@ -8,19 +8,10 @@ use Attribute;
 
 /** Removes every element equal to the property's value from the entity field (an array). */
 #[Attribute(Attribute::TARGET_PROPERTY | Attribute::TARGET_PARAMETER)]
-final class Pull implements FieldOperation
+final class Pull extends FieldAttribute
 {
-    public function __construct(public readonly ?string $field = null)
-    {
-    }
-
     public function operation(): string
     {
         return 'pull';
-    }
-
-    public function field(): ?string
-    {
-        return $this->field;
     }
 }

@@ -8,19 +8,10 @@ use Attribute;
 
 /** Sets the entity field to the property's value. */
 #[Attribute(Attribute::TARGET_PROPERTY | Attribute::TARGET_PARAMETER)]
-final class Set implements FieldOperation
+final class Set extends FieldAttribute
 {
-    public function __construct(public readonly ?string $field = null)
-    {
-    }
-
     public function operation(): string
     {
         return 'set';
-    }
-
-    public function field(): ?string
-    {
-        return $this->field;
     }
 }

@@ -8,19 +8,10 @@ use Attribute;
 
 /** Subtracts the property's value from the entity field (int or float). */
 #[Attribute(Attribute::TARGET_PROPERTY | Attribute::TARGET_PARAMETER)]
-final class Subtract implements FieldOperation
+final class Subtract extends FieldAttribute
 {
-    public function __construct(public readonly ?string $field = null)
-    {
-    }
-
     public function operation(): string
     {
         return 'subtract';
-    }
-
-    public function field(): ?string
-    {
-        return $this->field;
     }
 }
