@@ -49,6 +49,9 @@ pub struct Args {
     /// Socket file mode, octal [default: 660]
     #[arg(long, value_parser = parse_mode)]
     pub socket_mode: Option<u32>,
+    /// Group of the socket file, e.g. www-data, so PHP-FPM's user may connect [default: the server's group]
+    #[arg(long)]
+    pub socket_group: Option<String>,
     /// Only these uids may connect (repeatable); anyone with access to the socket when absent
     #[arg(long = "allow-uid")]
     pub allow_uid: Vec<u32>,
@@ -71,6 +74,7 @@ struct FileSettings {
     events_per_commit_max: Option<usize>,
     rows_max: Option<usize>,
     socket_mode: Option<String>,
+    socket_group: Option<String>,
     allow_uid: Option<Vec<u32>>,
 }
 
@@ -83,6 +87,7 @@ pub struct Config {
     pub events_per_commit_max: usize,
     pub rows_max: usize,
     pub socket_mode: u32,
+    pub socket_group: Option<String>,
     pub allow_uid: Vec<u32>,
 }
 
@@ -124,6 +129,7 @@ impl Config {
                 .socket_mode
                 .or(file_mode)
                 .unwrap_or(SOCKET_MODE_DEFAULT),
+            socket_group: args.socket_group.or(file.socket_group),
             allow_uid: if args.allow_uid.is_empty() {
                 file.allow_uid.unwrap_or_default()
             } else {
@@ -168,7 +174,7 @@ mod tests {
         let path = dir.path().join("resident.toml");
         std::fs::write(
             &path,
-            "socket = \"/tmp/file.sock\"\nrows_max = 5\nsocket_mode = \"600\"\n",
+            "socket = \"/tmp/file.sock\"\nrows_max = 5\nsocket_mode = \"600\"\nsocket_group = \"www-data\"\n",
         )
         .unwrap();
         let args = Args {
@@ -180,6 +186,7 @@ mod tests {
         assert_eq!(config.socket, PathBuf::from("/tmp/file.sock"));
         assert_eq!(config.rows_max, 7);
         assert_eq!(config.socket_mode, 0o600);
+        assert_eq!(config.socket_group.as_deref(), Some("www-data"));
         assert_eq!(config.data, PathBuf::from(DATA_DEFAULT));
         assert_eq!(
             config.frame_bytes_max,

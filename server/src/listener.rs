@@ -19,7 +19,7 @@ use crate::shutdown::Shutdown;
 
 /// Binds the socket. A socket file nobody listens on (left by a crash) is removed; one
 /// with a live server behind it is refused, since stealing it would cut that server off.
-pub fn bind(path: &Path, mode: u32) -> anyhow::Result<UnixListener> {
+pub fn bind(path: &Path, mode: u32, group: Option<&str>) -> anyhow::Result<UnixListener> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create socket directory {}", parent.display()))?;
@@ -43,6 +43,18 @@ pub fn bind(path: &Path, mode: u32) -> anyhow::Result<UnixListener> {
     }
     let listener =
         UnixListener::bind(path).with_context(|| format!("cannot bind {}", path.display()))?;
+    if let Some(name) = group {
+        let gid = nix::unistd::Group::from_name(name)
+            .with_context(|| format!("cannot look up group {name}"))?
+            .with_context(|| format!("--socket-group {name}: no such group"))?
+            .gid;
+        nix::unistd::chown(path, None, Some(gid)).with_context(|| {
+            format!(
+                "cannot give {} to group {name} (the server's user must be root or a member of it)",
+                path.display()
+            )
+        })?;
+    }
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
         .with_context(|| format!("cannot set mode {mode:o} on {}", path.display()))?;
     Ok(listener)

@@ -28,7 +28,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let entities_loaded = recovered.state.entity_count_total();
     let writer = Writer::spawn(recovered.state, recovered.log, published.clone())
         .context("cannot start the writer thread")?;
-    let listener = listener::bind(&config.socket, config.socket_mode)?;
+    let listener = listener::bind(
+        &config.socket,
+        config.socket_mode,
+        config.socket_group.as_deref(),
+    )?;
     tracing::info!(
         socket = %config.socket.display(),
         data = %config.data.display(),

@@ -1101,3 +1101,35 @@ fn queries_over_the_wire_use_the_index_and_page_with_cursors() {
     assert_eq!(uuids(&again), vec!["a3", "a7"]);
     assert_eq!(get(&again, &["plan", "kind"]), &text("equality"));
 }
+
+#[test]
+fn the_socket_group_is_set_and_an_unknown_group_refuses_the_start() {
+    use std::os::unix::fs::MetadataExt;
+    // A group other than our primary one where the machine has one (as root, any group
+    // may be given; otherwise only our own).
+    let me = nix::unistd::getgid();
+    let wanted = if nix::unistd::getuid().is_root() {
+        nix::unistd::Group::from_name("nogroup")
+            .unwrap()
+            .or_else(|| nix::unistd::Group::from_gid(me).unwrap())
+            .unwrap()
+    } else {
+        nix::unistd::Group::from_gid(me).unwrap().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &["--socket-group", &wanted.name]);
+    let gid = std::fs::metadata(&server.socket).unwrap().gid();
+    assert_eq!(gid, wanted.gid.as_raw());
+
+    let other = tempfile::tempdir().unwrap();
+    let child = spawn(
+        &other.path().join("resident.sock"),
+        &other.path().join("data"),
+        &["--socket-group", "no-such-group-resident"],
+    );
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no-such-group-resident"), "{stderr}");
+    assert!(stderr.contains("no such group"), "{stderr}");
+}
