@@ -18,7 +18,7 @@ DATA        ?= $(VAR)/data
 PORT        ?= 8080
 
 APT_PACKAGES := php8.2-cli php8.2-dev php8.2-mbstring php8.2-xml clang libclang-dev \
-                phpunit composer redis-server php8.2-redis
+                phpunit composer redis-server php8.2-redis php8.2-fpm libfcgi-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help deps build run test test-rust test-ext test-php lint stubs stubs-check bench install uninstall clean
