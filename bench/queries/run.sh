@@ -12,5 +12,5 @@ trap 'residentd_stop; postgres_stop; rm -rf "$work"' EXIT
 residentd_start "$work"
 postgres_start "$work"
 echo "Queries from PHP: Resident against PostgreSQL 15 and SQLite through PDO and Eloquent"
-RESIDENT_SOCKET="$work/resident.sock" BENCH_WORK="$work" \
+RESIDENT_SOCKET="$work/resident.sock" BENCH_WORK="$work" RESIDENTD_PID="$RESIDENTD_PID" \
     php -d memory_limit=4G -d extension="$EXTENSION" "$here/queries.php"
