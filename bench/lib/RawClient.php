@@ -27,6 +27,15 @@ final class RawClient
         $this->socket = $socket;
     }
 
+    /** A random (version 4) uuid, for the streams and events a benchmark loads. */
+    public static function uuid4(): string
+    {
+        $b = random_bytes(16);
+        $b[6] = chr(ord($b[6]) & 0x0f | 0x40);
+        $b[8] = chr(ord($b[8]) & 0x3f | 0x80);
+        return vsprintf('%s%s-%s-%s-%s-%s%s%s', str_split(bin2hex($b), 4));
+    }
+
     /** Sends one request; throws unless the answer says ok. */
     public function request(array $request): void
     {

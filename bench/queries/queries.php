@@ -81,13 +81,13 @@ function grow(int $size): void
     while ($loaded < $size) {
         $streams = [];
         for ($i = 0; $i < $batch && $loaded < $size; $i++, $loaded++) {
-            $uuid = uuid4();
+            $uuid = RawClient::uuid4();
             $name = "Account $loaded";
             $balance = mt_rand(1, 1_000_000);
             $rows[] = [$uuid, $name, $balance];
             $streams[] = ['aggregate' => 'AccountAggregateRoot', 'id' => $uuid, 'expected' => 'none', 'events' => [
-                ['id' => uuid4(), 'type' => 'AccountOpened', 'data' => ['name' => $name]],
-                ['id' => uuid4(), 'type' => 'BalanceIncreased', 'data' => ['amount' => $balance]],
+                ['id' => RawClient::uuid4(), 'type' => 'AccountOpened', 'data' => ['name' => $name]],
+                ['id' => RawClient::uuid4(), 'type' => 'BalanceIncreased', 'data' => ['amount' => $balance]],
             ]];
         }
         $raw->request(['op' => 'commit', 'streams' => $streams]);
@@ -115,13 +115,6 @@ function insertRows(array $rows): void
     $sqlite->commit();
 }
 
-function uuid4(): string
-{
-    $b = random_bytes(16);
-    $b[6] = chr(ord($b[6]) & 0x0f | 0x40);
-    $b[8] = chr(ord($b[8]) & 0x3f | 0x80);
-    return vsprintf('%s%s-%s-%s-%s-%s%s%s', str_split(bin2hex($b), 4));
-}
 
 /**
  * Median wall time of $reps calls, in µs. $check sees each result: a benchmark must not

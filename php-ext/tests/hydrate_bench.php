@@ -15,34 +15,29 @@ declare(strict_types=1);
 
 require __DIR__ . '/../../examples/bank/bootstrap.php';
 require __DIR__ . '/../../bench/lib/RawClient.php';
+require __DIR__ . '/../../tests/Support/ResidentServer.php';
 
 use App\Account;
 use App\AccountAggregateRoot;
 use Resident\Bench\RawClient;
 
 $size = (int) (getenv('BENCH_ACCOUNTS') ?: 10_000);
-$residentd = getenv('RESIDENTD') ?: __DIR__ . '/../../target/release/residentd';
 $dir = sys_get_temp_dir() . '/resident-hydrate-bench-' . getmypid();
 @mkdir($dir);
-$socket = "$dir/s.sock";
-$server = proc_open([$residentd, '--socket', $socket, '--data', "$dir/data"], [1 => ['file', '/dev/null', 'w'], 2 => ['file', "$dir/err", 'w']], $pipes);
+$server = new \Resident\Tests\Support\ResidentServer(
+    getenv('RESIDENTD') ?: __DIR__ . '/../../target/release/residentd',
+    "$dir/s.sock",
+    "$dir/data",
+    "$dir/err",
+);
+$server->start();
 register_shutdown_function(static function () use ($server, $dir): void {
-    proc_terminate($server);
-    proc_close($server);
+    $server->stop();
     exec('rm -rf ' . escapeshellarg($dir));
 });
-for ($i = 0; $i < 200 && !file_exists($socket); $i++) {
-    usleep(10_000);
-}
+$socket = $server->socket;
 putenv("RESIDENT_SOCKET=$socket");
 
-function uuid4(): string
-{
-    $b = random_bytes(16);
-    $b[6] = chr(ord($b[6]) & 0x0f | 0x40);
-    $b[8] = chr(ord($b[8]) & 0x3f | 0x80);
-    return vsprintf('%s%s-%s-%s-%s-%s%s%s', str_split(bin2hex($b), 4));
-}
 
 // One account through the extension registers the schemas; the rest go in bulk.
 AccountAggregateRoot::create()->open('Account 0')->increaseBalance(1);
@@ -51,9 +46,9 @@ mt_srand(42);
 for ($loaded = 1; $loaded < $size;) {
     $streams = [];
     for ($i = 0; $i < 2_000 && $loaded < $size; $i++, $loaded++) {
-        $streams[] = ['aggregate' => 'AccountAggregateRoot', 'id' => uuid4(), 'expected' => 'none', 'events' => [
-            ['id' => uuid4(), 'type' => 'AccountOpened', 'data' => ['name' => "Account $loaded"]],
-            ['id' => uuid4(), 'type' => 'BalanceIncreased', 'data' => ['amount' => mt_rand(1, 1_000_000)]],
+        $streams[] = ['aggregate' => 'AccountAggregateRoot', 'id' => RawClient::uuid4(), 'expected' => 'none', 'events' => [
+            ['id' => RawClient::uuid4(), 'type' => 'AccountOpened', 'data' => ['name' => "Account $loaded"]],
+            ['id' => RawClient::uuid4(), 'type' => 'BalanceIncreased', 'data' => ['amount' => mt_rand(1, 1_000_000)]],
         ]];
     }
     $raw->request(['op' => 'commit', 'streams' => $streams]);

@@ -51,6 +51,7 @@ namespace {
     use Resident\Bench\RawClient;
 
     require __DIR__ . '/../../bench/lib/RawClient.php';
+    require __DIR__ . '/../../tests/Support/ResidentServer.php';
 
     const ITEM = ['name' => 'Item', 'id' => 'uuid', 'fields' => [
         ['name' => 'uuid', 'type' => 'string', 'nullable' => false],
@@ -92,19 +93,20 @@ namespace {
         }
     }
 
-    $residentd = getenv('RESIDENTD') ?: __DIR__ . '/../../target/release/residentd';
     $dir = sys_get_temp_dir() . '/resident-hydrate-check-' . getmypid();
     @mkdir($dir);
-    $socket = "$dir/s.sock";
-    $server = proc_open([$residentd, '--socket', $socket, '--data', "$dir/data"], [1 => ['file', '/dev/null', 'w'], 2 => ['file', "$dir/err", 'w']], $pipes);
+    $server = new \Resident\Tests\Support\ResidentServer(
+        getenv('RESIDENTD') ?: __DIR__ . '/../../target/release/residentd',
+        "$dir/s.sock",
+        "$dir/data",
+        "$dir/err",
+    );
+    $server->start();
     register_shutdown_function(static function () use ($server, $dir): void {
-        proc_terminate($server);
-        proc_close($server);
+        $server->stop();
         exec('rm -rf ' . escapeshellarg($dir));
     });
-    for ($i = 0; $i < 200 && !file_exists($socket); $i++) {
-        usleep(10_000);
-    }
+    $socket = $server->socket;
     putenv("RESIDENT_SOCKET=$socket");
 
     $raw = new RawClient($socket);

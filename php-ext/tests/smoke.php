@@ -146,26 +146,23 @@ namespace {
     }
 
     // --- residentd ------------------------------------------------------------------------
+    require __DIR__ . '/../../tests/Support/ResidentServer.php';
     $server = null;
     $dir = sys_get_temp_dir() . '/resident-smoke-' . getmypid();
     $socket = getenv('RESIDENT_SOCKET') ?: '';
-    $residentd = getenv('RESIDENTD') ?: __DIR__ . '/../../target/release/residentd';
-    $start = function () use (&$server, $dir, $residentd): void {
-        @mkdir("$dir/data", 0700, true);
-        $server = proc_open([$residentd, '--socket', "$dir/s.sock", '--data', "$dir/data"],
-            [1 => ['file', "$dir/log", 'a'], 2 => ['file', "$dir/log", 'a']], $pipes);
-        for ($i = 0; $i < 200 && !file_exists("$dir/s.sock"); $i++) { usleep(10_000); }
-    };
-    $stop = function () use (&$server): void {
-        if ($server) { proc_terminate($server, SIGTERM); proc_close($server); $server = null; }
-    };
     if ($socket === '') {
-        if ($residentd === '') { fwrite(STDERR, "no residentd: set RESIDENTD or RESIDENT_SOCKET\n"); exit(2); }
-        $socket = "$dir/s.sock";
+        @mkdir($dir, 0700, true);
+        $server = new Resident\Tests\Support\ResidentServer(
+            getenv('RESIDENTD') ?: __DIR__ . '/../../target/release/residentd',
+            "$dir/s.sock",
+            "$dir/data",
+            "$dir/log",
+        );
+        $socket = $server->socket;
         putenv("RESIDENT_SOCKET=$socket");
-        $start();
+        $server->start();
     }
-    register_shutdown_function(function () use ($stop, $dir) { $stop(); exec('rm -rf ' . escapeshellarg($dir)); });
+    register_shutdown_function(function () use (&$server, $dir) { $server?->stop(); exec('rm -rf ' . escapeshellarg($dir)); });
 
     // --- basics ---------------------------------------------------------------------------
     check(Resident\ping() === true, 'ping');
@@ -271,8 +268,7 @@ namespace {
     // --- reconnect after a server restart ---------------------------------------------------
     if ($server) {
         $n = Account::count();
-        $stop();
-        $start();
+        $server->restart();
         check(Account::count() === $n, 'reconnects transparently after a restart');
         $again = AccountAggregateRoot::find($root->uuid())->increaseBalance(1);
         check($again->state()?->balance === 24, 're-registers after a restart: ' . $again->state()?->balance);
