@@ -32,9 +32,7 @@ pub fn run<'a>(
     query: &'a Query,
     rows_max: usize,
 ) -> Result<Fields<'a>, ServerError> {
-    let def = state.schema().entities.get(&query.entity).ok_or_else(|| {
-        ServerError::schema(format!("entity type {} is not registered", query.entity))
-    })?;
+    let def = state.entity_def(&query.entity)?;
     query.check(def)?;
     let table = state.table(&query.entity).unwrap_or_else(|| empty_table());
     let plan = plan::choose(def, query, |f| state.index(&query.entity, f).is_some());

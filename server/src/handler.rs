@@ -68,16 +68,6 @@ pub async fn handle(ctx: &Context, frame: &Value) -> Vec<u8> {
     }
 }
 
-fn known_entity(state: &State, entity: &str) -> Result<(), ServerError> {
-    if state.schema().entities.contains_key(entity) {
-        Ok(())
-    } else {
-        Err(ServerError::schema(format!(
-            "entity type {entity} is not registered"
-        )))
-    }
-}
-
 /// Answers a read from `state`; entities are borrowed from it, ready-encoded.
 fn read_op<'s>(ctx: &Context, state: &'s State, op: &'s Op) -> Result<Fields<'s>, ServerError> {
     let rows_max = ctx.limits.rows_max;
@@ -98,14 +88,14 @@ fn read_op<'s>(ctx: &Context, state: &'s State, op: &'s Op) -> Result<Fields<'s>
             ),
         ]),
         Op::Find { entity, key } => {
-            known_entity(state, entity)?;
+            state.entity_def(entity)?;
             vec![(
                 "entity",
                 Field::Entity(state.entity(entity, key).map(|e| &**e)),
             )]
         }
         Op::All { entity } => {
-            known_entity(state, entity)?;
+            state.entity_def(entity)?;
             let Some(table) = state.table(entity) else {
                 return Ok(vec![("entities", Field::Rows(Vec::new()))]);
             };
@@ -118,7 +108,7 @@ fn read_op<'s>(ctx: &Context, state: &'s State, op: &'s Op) -> Result<Fields<'s>
             vec![("entities", Field::Table(table))]
         }
         Op::Count { entity } => {
-            known_entity(state, entity)?;
+            state.entity_def(entity)?;
             vec![("count", Value::from(state.entity_count(entity)).into())]
         }
         Op::Load {
@@ -129,7 +119,7 @@ fn read_op<'s>(ctx: &Context, state: &'s State, op: &'s Op) -> Result<Fields<'s>
             let version = state.stream_version(&stream_name(aggregate, key));
             let mut fields = vec![("version", Value::from(version).into())];
             if let Some(entity) = entity {
-                known_entity(state, entity)?;
+                state.entity_def(entity)?;
                 let found = state.entity(entity, key).map(|e| &**e);
                 fields.push(("state", Field::Entity(found)));
             }

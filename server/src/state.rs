@@ -11,7 +11,7 @@ use crate::error::ServerError;
 use crate::event::StoredEvent;
 use crate::index::{self, EntityIndexes, FieldIndex, Indexes};
 use crate::projection::{self, EntityKey, Table, Tables};
-use crate::schema::Schema;
+use crate::schema::{EntityDef, Schema};
 
 /// Where an event id was recorded, for idempotent resends.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +44,15 @@ impl State {
 
     pub fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    /// The definition of a registered entity type; reads of an unknown type are refused
+    /// with `schema`.
+    pub fn entity_def(&self, entity: &str) -> Result<&EntityDef, ServerError> {
+        self.schema
+            .entities
+            .get(entity)
+            .ok_or_else(|| ServerError::schema(format!("entity type {entity} is not registered")))
     }
 
     pub fn schema_version(&self) -> u64 {
