@@ -67,6 +67,17 @@ pub struct CommitOutcome {
     pub entities: Vec<(EntityKey, Option<Arc<Entity>>)>,
 }
 
+/// Each touched entity with its state in `state` (`None` once deleted), for the answer.
+fn current_states(state: &State, touched: Vec<EntityKey>) -> Vec<(EntityKey, Option<Arc<Entity>>)> {
+    touched
+        .into_iter()
+        .map(|(entity_type, id)| {
+            let current = state.entity(&entity_type, &id).cloned();
+            ((entity_type, id), current)
+        })
+        .collect()
+}
+
 impl CommitOutcome {
     /// The answer's fields; each entity's state is spliced in ready-encoded.
     pub fn fields(&self) -> Fields<'_> {
@@ -155,13 +166,7 @@ pub fn execute(
     }
     let mut next = state.clone();
     let touched = next.apply_commit(&events)?;
-    let entities = touched
-        .into_iter()
-        .map(|(t, id)| {
-            let current = next.entity(&t, &id).cloned();
-            ((t, id), current)
-        })
-        .collect();
+    let entities = current_states(&next, touched);
     *state = next;
     let outcome = CommitOutcome {
         position,
@@ -220,14 +225,7 @@ fn duplicate_of(
             touched.add(key);
         }
     }
-    let entities = touched
-        .into_keys()
-        .into_iter()
-        .map(|(t, id)| {
-            let current = state.entity(&t, &id).cloned();
-            ((t, id), current)
-        })
-        .collect();
+    let entities = current_states(state, touched.into_keys());
     Ok(Some(CommitOutcome {
         position,
         duplicate: true,
