@@ -916,12 +916,15 @@ fn the_door_socket_mode_connection_limit_and_allowed_uids() {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
             let mut c = server.client();
-            frame::write_frame(
+            // A turned-away client may find the socket closed before its request goes
+            // out (EPIPE); the `limit` answer sent before the close is still there to read.
+            let _ = frame::write_frame(
                 &mut c.stream,
                 &obj(vec![("id", Value::from(1)), ("op", text("hello"))]),
-            )
-            .unwrap();
-            let answer = c.read_raw().unwrap();
+            );
+            let answer = c
+                .read_raw()
+                .expect("an answer: served, or turned away with limit");
             if map::get(&answer, "ok") == Some(&Value::Bool(true)) {
                 return c;
             }
