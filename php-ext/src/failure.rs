@@ -137,7 +137,7 @@ pub fn kind_of(code: &str) -> Kind {
         error_code::NOT_FOUND => Kind::NotFound,
         error_code::SCHEMA => Kind::Schema,
         error_code::BAD_REQUEST | error_code::LIMIT => Kind::BadRequest,
-        error_code::UNAVAILABLE => Kind::Connection,
+        error_code::UNAVAILABLE | error_code::DISK_FULL => Kind::Connection,
         // malformed, too_large, unknown_op, internal, and codes from a newer server.
         _ => Kind::Protocol,
     }
@@ -227,6 +227,12 @@ mod tests {
         assert_eq!(p.code, "unavailable");
         assert!(p.message.contains("refuses writes"), "{}", p.message);
         assert!(p.message.contains("fsync failed"));
+        let p = Problem::from_wire(&wire_error(vec![
+            ("code", Value::from("disk_full")),
+            ("message", Value::from("disk full writing x")),
+        ]));
+        assert_eq!(p.kind, Kind::Connection);
+        assert!(p.message.contains("disk full"), "{}", p.message);
     }
 
     #[test]

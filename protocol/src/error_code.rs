@@ -9,4 +9,6 @@ pub const NOT_FOUND: &str = "not_found";
 pub const CONFLICT: &str = "conflict";
 pub const LIMIT: &str = "limit";
 pub const UNAVAILABLE: &str = "unavailable";
+/// The disk is full: the commit was not recorded; retry once space is freed.
+pub const DISK_FULL: &str = "disk_full";
 pub const INTERNAL: &str = "internal";

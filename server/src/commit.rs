@@ -10,7 +10,9 @@ use crate::answer::{Field, Fields};
 use crate::entity::Entity;
 use crate::error::ServerError;
 use crate::event::{stream_name, StoredEvent};
+use crate::event_reader::RecordSource;
 use crate::projection::{self, EntityKey};
+use crate::segments::RecordRef;
 use crate::state::State;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,14 +113,18 @@ impl CommitOutcome {
     }
 }
 
-/// Applies `request` to `state`. On success `state` holds the result and the new events
-/// are returned for the log (none for a duplicate); on error `state` is untouched.
+/// Applies `request` to `state`, its events to be recorded in the commit record `at`.
+/// On success `state` holds the result and the new events are returned for the log
+/// (none for a duplicate, whose earlier events are read back from `recorded`); on error
+/// `state` is untouched.
 pub fn execute(
     state: &mut State,
     request: &CommitRequest,
     recorded_at: &str,
+    at: RecordRef,
+    recorded: &dyn RecordSource,
 ) -> Result<(CommitOutcome, Vec<Arc<StoredEvent>>), ServerError> {
-    if let Some(outcome) = duplicate_of(state, request)? {
+    if let Some(outcome) = duplicate_of(state, request, recorded)? {
         return Ok((outcome, Vec::new()));
     }
     let mut seen_streams = HashSet::new();
@@ -165,7 +171,7 @@ pub fn execute(
         stream_versions.push((stream.to_string(), version));
     }
     let mut next = state.clone();
-    let touched = next.apply_commit(&events)?;
+    let touched = next.apply_commit(&events, at)?;
     let entities = current_states(&next, touched);
     *state = next;
     let outcome = CommitOutcome {
@@ -182,6 +188,7 @@ pub fn execute(
 fn duplicate_of(
     state: &State,
     request: &CommitRequest,
+    recorded: &dyn RecordSource,
 ) -> Result<Option<CommitOutcome>, ServerError> {
     let mut ids = HashSet::new();
     let mut known = Vec::new();
@@ -196,7 +203,7 @@ fn duplicate_of(
                 )));
             }
             if let Some(location) = state.event_location(&new.id) {
-                known.push(location);
+                known.push((new.id.as_str(), location));
             }
         }
     }
@@ -212,15 +219,22 @@ fn duplicate_of(
     let mut position = 0;
     let mut streams: Vec<(String, u64)> = Vec::new();
     let mut touched = projection::Touched::default();
-    for location in known {
-        let event = state
-            .event_at(location)
-            .ok_or_else(|| ServerError::internal("event id index points at a missing event"))?;
-        position = position.max(event.position);
-        match streams.iter_mut().find(|(s, _)| **s == *event.stream) {
-            Some((_, v)) => *v = (*v).max(event.version),
-            None => streams.push((event.stream.to_string(), event.version)),
+    // Each record is read back once: a resend's events mostly share one.
+    let mut records: Vec<(RecordRef, Vec<Arc<StoredEvent>>)> = Vec::new();
+    for (id, location) in known {
+        position = position.max(location.position);
+        match streams.iter_mut().find(|(s, _)| **s == *location.stream) {
+            Some((_, v)) => *v = (*v).max(location.version),
+            None => streams.push((location.stream.to_string(), location.version)),
         }
+        if !records.iter().any(|(at, _)| *at == location.at) {
+            records.push((location.at, recorded.events_at(location.at)?));
+        }
+        let event = records
+            .iter()
+            .flat_map(|(_, events)| events)
+            .find(|e| e.id == id)
+            .ok_or_else(|| ServerError::internal(format!("event {id} is not in its record")))?;
         for key in projection::targets(state.schema(), event) {
             touched.add(key);
         }
@@ -346,7 +360,14 @@ mod tests {
             (Value::from("recorded_at"), Value::from("forged")),
             (Value::from("correlation_id"), Value::from("c1")),
         ];
-        let (_, events) = execute(&mut s, &write("a", Any, vec![event]), RECORDED_AT).unwrap();
+        let (_, events) = execute(
+            &mut s,
+            &write("a", Any, vec![event]),
+            RECORDED_AT,
+            RecordRef::new(1, 0),
+            &MemoryRecords::default(),
+        )
+        .unwrap();
         assert_eq!(
             events[0].meta_value("recorded_at"),
             Value::from(RECORDED_AT)

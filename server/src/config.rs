@@ -7,12 +7,18 @@ use anyhow::Context;
 use clap::Parser;
 use serde::Deserialize;
 
+use crate::fsync::Fsync;
+use crate::segments::{SEGMENT_BYTES_CEILING, SEGMENT_BYTES_DEFAULT};
+
 pub const SOCKET_DEFAULT: &str = "/run/resident/resident.sock";
 pub const DATA_DEFAULT: &str = "/var/lib/resident";
 pub const CONNECTIONS_MAX_DEFAULT: usize = 1024;
 pub const EVENTS_PER_COMMIT_MAX_DEFAULT: usize = 10_000;
 pub const ROWS_MAX_DEFAULT: usize = 100_000;
 pub const SOCKET_MODE_DEFAULT: u32 = 0o660;
+pub const SNAPSHOT_EVERY_EVENTS_DEFAULT: u64 = 1_000_000;
+pub const SNAPSHOT_EVERY_MINUTES_DEFAULT: u64 = 60;
+pub const SNAPSHOTS_KEEP_DEFAULT: usize = 2;
 
 /// Frames above this are refused even if configured: a commit must fit one log record.
 pub const FRAME_BYTES_MAX_CEILING: u32 = 256 * 1024 * 1024;
@@ -55,6 +61,24 @@ pub struct Args {
     /// Only these uids may connect (repeatable); anyone with access to the socket when absent
     #[arg(long = "allow-uid")]
     pub allow_uid: Vec<u32>,
+    /// Durability: always | every <ms> | never (see the README for what each can lose) [default: always]
+    #[arg(long)]
+    pub fsync: Option<String>,
+    /// A log segment is closed and a new one started past this size, in bytes [default: 67108864]
+    #[arg(long)]
+    pub segment_bytes: Option<u64>,
+    /// Take a snapshot after this many events [default: 1000000]
+    #[arg(long)]
+    pub snapshot_every_events: Option<u64>,
+    /// Take a snapshot after this many minutes, if there were events [default: 60]
+    #[arg(long)]
+    pub snapshot_every_minutes: Option<u64>,
+    /// Snapshots kept; older ones are removed [default: 2]
+    #[arg(long)]
+    pub snapshots_keep: Option<usize>,
+    /// Remove log segments the oldest kept snapshot covers (stream reads of their events then fail) [default: false]
+    #[arg(long)]
+    pub prune_log: bool,
 }
 
 fn parse_mode(text: &str) -> Result<u32, String> {
@@ -76,6 +100,12 @@ struct FileSettings {
     socket_mode: Option<String>,
     socket_group: Option<String>,
     allow_uid: Option<Vec<u32>>,
+    fsync: Option<String>,
+    segment_bytes: Option<u64>,
+    snapshot_every_events: Option<u64>,
+    snapshot_every_minutes: Option<u64>,
+    snapshots_keep: Option<usize>,
+    prune_log: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -89,6 +119,12 @@ pub struct Config {
     pub socket_mode: u32,
     pub socket_group: Option<String>,
     pub allow_uid: Vec<u32>,
+    pub fsync: Fsync,
+    pub segment_bytes: u64,
+    pub snapshot_every_events: u64,
+    pub snapshot_every_minutes: u64,
+    pub snapshots_keep: usize,
+    pub prune_log: bool,
 }
 
 impl Config {
@@ -135,6 +171,27 @@ impl Config {
             } else {
                 args.allow_uid
             },
+            fsync: match args.fsync.or(file.fsync) {
+                Some(text) => text.parse().map_err(anyhow::Error::msg)?,
+                None => Fsync::Always,
+            },
+            segment_bytes: args
+                .segment_bytes
+                .or(file.segment_bytes)
+                .unwrap_or(SEGMENT_BYTES_DEFAULT),
+            snapshot_every_events: args
+                .snapshot_every_events
+                .or(file.snapshot_every_events)
+                .unwrap_or(SNAPSHOT_EVERY_EVENTS_DEFAULT),
+            snapshot_every_minutes: args
+                .snapshot_every_minutes
+                .or(file.snapshot_every_minutes)
+                .unwrap_or(SNAPSHOT_EVERY_MINUTES_DEFAULT),
+            snapshots_keep: args
+                .snapshots_keep
+                .or(file.snapshots_keep)
+                .unwrap_or(SNAPSHOTS_KEEP_DEFAULT),
+            prune_log: args.prune_log || file.prune_log.unwrap_or(false),
         };
         config.check()?;
         Ok(config)
@@ -154,6 +211,15 @@ impl Config {
             "events_per_commit_max must be at least 1"
         );
         anyhow::ensure!(self.rows_max > 0, "rows_max must be at least 1");
+        anyhow::ensure!(
+            (4096..=SEGMENT_BYTES_CEILING).contains(&self.segment_bytes),
+            "segment_bytes must be between 4096 and {SEGMENT_BYTES_CEILING}"
+        );
+        anyhow::ensure!(
+            self.snapshot_every_events > 0 && self.snapshot_every_minutes > 0,
+            "snapshot_every_events and snapshot_every_minutes must be at least 1"
+        );
+        anyhow::ensure!(self.snapshots_keep > 0, "snapshots_keep must be at least 1");
         Ok(())
     }
 }
@@ -174,7 +240,7 @@ mod tests {
         let path = dir.path().join("resident.toml");
         std::fs::write(
             &path,
-            "socket = \"/tmp/file.sock\"\nrows_max = 5\nsocket_mode = \"600\"\nsocket_group = \"www-data\"\n",
+            "socket = \"/tmp/file.sock\"\nrows_max = 5\nsocket_mode = \"600\"\nsocket_group = \"www-data\"\nfsync = \"every 20ms\"\nsnapshots_keep = 3\n",
         )
         .unwrap();
         let args = Args {
@@ -188,6 +254,18 @@ mod tests {
         assert_eq!(config.socket_mode, 0o600);
         assert_eq!(config.socket_group.as_deref(), Some("www-data"));
         assert_eq!(config.data, PathBuf::from(DATA_DEFAULT));
+        assert_eq!(
+            config.fsync,
+            Fsync::Every(std::time::Duration::from_millis(20))
+        );
+        assert_eq!(config.snapshots_keep, 3);
+        assert_eq!(config.segment_bytes, SEGMENT_BYTES_DEFAULT);
+        let bad = Args {
+            fsync: Some("sometimes".into()),
+            ..Args::default()
+        };
+        let err = Config::load(bad).unwrap_err().to_string();
+        assert!(err.contains("always, never, or every"), "{err}");
         assert_eq!(
             config.frame_bytes_max,
             resident_protocol::FRAME_BYTES_MAX_DEFAULT

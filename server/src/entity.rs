@@ -38,6 +38,26 @@ impl Entity {
         *self = draft.finish();
     }
 
+    /// The entity whose CBOR map is `encoded`, as [`Entity::encoded`] gave it: for
+    /// snapshots, which store entities as their bytes and so need not encode them again.
+    pub fn from_encoded(encoded: &[u8]) -> Result<Entity, String> {
+        let value: Value = ciborium::de::from_reader(encoded).map_err(|e| e.to_string())?;
+        let Value::Map(entries) = value else {
+            return Err("an entity is not a CBOR map".to_string());
+        };
+        let fields = entries
+            .into_iter()
+            .map(|(k, v)| match k {
+                Value::Text(k) => Ok((k, v)),
+                other => Err(format!("an entity field name is not text: {other:?}")),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Entity {
+            fields,
+            encoded: encoded.into(),
+        })
+    }
+
     /// A mutable copy of the fields, to build the entity's next version from.
     pub fn draft(&self) -> Draft {
         Draft {
@@ -123,5 +143,7 @@ mod tests {
         changed.set("name", Value::from("x"));
         assert_eq!(changed.encoded(), encode(&changed.to_value()));
         assert_eq!(Entity::default().encoded(), encode(&Value::Map(vec![])));
+        assert_eq!(Entity::from_encoded(changed.encoded()), Ok(changed));
+        assert!(Entity::from_encoded(&encode(&Value::from(1))).is_err());
     }
 }

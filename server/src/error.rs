@@ -43,6 +43,10 @@ impl ServerError {
         Self::new(error_code::UNAVAILABLE, message)
     }
 
+    pub fn disk_full(message: impl Into<String>) -> Self {
+        Self::new(error_code::DISK_FULL, message)
+    }
+
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(error_code::INTERNAL, message)
     }

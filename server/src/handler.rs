@@ -3,6 +3,7 @@
 //! Reads never wait on the writer: they load the latest published state, which only
 //! ever holds durable writes.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,7 +14,9 @@ use resident_protocol::{map, Value};
 use crate::answer::{self, Field, Fields};
 use crate::error::ServerError;
 use crate::event::stream_name;
+use crate::event_reader::{self, LogRecords};
 use crate::request::{self, Limits, Op};
+use crate::snapshots::Snapshotter;
 use crate::state::State;
 use crate::writer::WriterHandle;
 
@@ -21,6 +24,9 @@ use crate::writer::WriterHandle;
 pub struct Context {
     pub published: Arc<ArcSwap<State>>,
     pub writer: WriterHandle,
+    pub snapshotter: Snapshotter,
+    /// Where stream reads find the log.
+    pub data_dir: PathBuf,
     pub limits: Limits,
     pub started: Instant,
     pub connections: AtomicUsize,
@@ -58,6 +64,7 @@ pub async fn handle(ctx: &Context, frame: &Value) -> Vec<u8> {
                 ])
             }),
         ),
+        Op::Snapshot => answer(id, snapshot(ctx).await),
         read => {
             // An owned snapshot: a long `all` must not pin arc-swap's per-thread slots.
             // The answer borrows the entities' bytes from it, so it is encoded here,
@@ -66,6 +73,26 @@ pub async fn handle(ctx: &Context, frame: &Value) -> Vec<u8> {
             answer(id, read_op(ctx, &state, &read))
         }
     }
+}
+
+/// Writes a snapshot of the state as it is once the commits queued before this request
+/// are durable.
+async fn snapshot(ctx: &Context) -> Result<Fields<'static>, ServerError> {
+    let (state, log_at) = ctx.writer.snapshot_point().await?;
+    let written = ctx
+        .snapshotter
+        .request(state, log_at)
+        .map_err(ServerError::unavailable)?
+        .await
+        .map_err(|_| ServerError::unavailable("the snapshot thread has stopped"))?
+        .map_err(|e| ServerError::unavailable(format!("writing the snapshot failed: {e}")))?;
+    Ok(answer::values(vec![
+        ("path", Value::from(written.path.display().to_string())),
+        ("position", Value::from(written.position)),
+        ("entities", Value::from(written.entities)),
+        ("bytes", Value::from(written.bytes)),
+        ("took_ms", Value::from(written.took_ms)),
+    ]))
 }
 
 /// Answers a read from `state`; entities are borrowed from it, ready-encoded.
@@ -135,7 +162,9 @@ fn read_op<'s>(ctx: &Context, state: &'s State, op: &'s Op) -> Result<Fields<'s>
             let limit = limit.map_or(rows_max, |l| {
                 usize::try_from(l).unwrap_or(usize::MAX).min(rows_max)
             });
-            let events = state.stream_events(&stream, *from, limit);
+            let refs = state.stream_refs(&stream, *from, limit);
+            let events =
+                event_reader::stream_events(&LogRecords::new(&ctx.data_dir), &stream, &refs)?;
             answer::values(vec![
                 ("version", Value::from(state.stream_version(&stream))),
                 (
@@ -176,7 +205,7 @@ fn read_op<'s>(ctx: &Context, state: &'s State, op: &'s Op) -> Result<Fields<'s>
                 ),
             ])
         }
-        Op::Commit(_) | Op::Register(_) => {
+        Op::Commit(_) | Op::Register(_) | Op::Snapshot => {
             return Err(ServerError::internal("a write reached the read path"))
         }
     })

@@ -1,62 +1,213 @@
-//! Rebuilds the state at start-up by replaying the log through the writer's own apply
-//! code, so the recovered state is exactly the acknowledged one.
+//! Rebuilds the state at start-up: the newest usable snapshot, then the log after it,
+//! replayed through the writer's own apply code, so the recovered state is exactly
+//! the acknowledged one.
+//!
+//! A damaged newest snapshot is skipped with a warning for the one before, down to an
+//! empty state and the whole log. The log is never skipped: damage in it stops the
+//! start (see [`crate::segments::read`]).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use crate::log::{Log, RECORD_HEADER_BYTES};
 use crate::record::{self, Record};
+use crate::segments::{self, RecordRef};
+use crate::snapshot;
+use crate::snapshots;
 use crate::state::State;
 
-pub struct Recovered {
-    pub state: State,
-    pub log: Log,
-    pub events_replayed: u64,
+/// How often a long replay reports progress.
+const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// For the server: cut a torn tail off the log file.
+    Start,
+    /// For `resident verify`: change nothing on disk.
+    ReadOnly,
 }
 
-pub fn recover(data_dir: &Path) -> anyhow::Result<Recovered> {
-    let opened = Log::open(data_dir)?;
-    let path = opened.log.path().to_path_buf();
-    if let Some((offset, reason)) = &opened.truncated {
-        tracing::warn!(
-            file = %path.display(),
-            offset,
-            reason = %reason,
-            "cut a torn tail off the log: an unacknowledged write was interrupted"
-        );
-    }
-    let mut state = State::default();
-    let mut events_replayed = 0u64;
-    for range in &opened.records {
-        let offset = range.start - RECORD_HEADER_BYTES;
-        let body = opened.bytes.get(range.clone()).unwrap_or_default();
-        let damaged = |what: String| {
-            anyhow::anyhow!(
-                "log file {} record at offset {offset} {what}; its checksum is valid, so this \
-                 is not a torn write: refusing to start. Back the file up and report it; \
-                 truncating the file at offset {offset} would drop this record and all after it",
-                path.display()
-            )
-        };
-        match record::decode(body).map_err(|e| damaged(format!("cannot be read: {}", e.message)))? {
-            Record::Commit(events) => {
-                state
-                    .apply_commit(&events)
-                    .map_err(|e| damaged(format!("cannot be applied: {}", e.message)))?;
-                events_replayed += events.len() as u64;
-            }
-            Record::Schema(schema) => {
-                schema
-                    .validate()
-                    .map_err(|e| damaged(format!("holds an invalid schema: {}", e.message)))?;
-                state.install_schema(schema);
+/// What loading did, for the start-up report.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The snapshot loaded and its position.
+    pub snapshot: Option<(PathBuf, u64)>,
+    /// Snapshots that could not be used, newest first, with why.
+    pub snapshots_skipped: Vec<(PathBuf, String)>,
+    pub events_replayed: u64,
+    /// `(file, offset, reason)` of a torn tail, cut off in [`Mode::Start`].
+    pub torn: Option<(PathBuf, u64, String)>,
+    pub took: Duration,
+}
+
+pub struct Loaded {
+    pub state: State,
+    /// Where the next record is appended: the end of the last segment.
+    pub log_end: RecordRef,
+    pub report: Report,
+}
+
+/// Loads the state under `data_dir`, from a snapshot when `use_snapshots`.
+pub fn load(data_dir: &Path, mode: Mode, use_snapshots: bool) -> anyhow::Result<Loaded> {
+    let started = Instant::now();
+    let numbers = segments::list(data_dir)?;
+    let mut report = Report::default();
+    let mut start = None;
+    if use_snapshots {
+        for (position, path) in snapshots::list(data_dir)?.into_iter().rev() {
+            let path: PathBuf = path;
+            match usable_snapshot(data_dir, &path, &numbers) {
+                Ok((state, header)) => {
+                    report.snapshot = Some((path, position));
+                    start = Some((state, header.log_at));
+                    break;
+                }
+                Err(why) => {
+                    tracing::warn!(file = %path.display(), reason = %why, "skipping a snapshot that cannot be used");
+                    report.snapshots_skipped.push((path, why));
+                }
             }
         }
     }
-    Ok(Recovered {
+    let (mut state, resume_at) = match start {
+        Some(start) => start,
+        None => {
+            if let Some(first) = numbers.first().filter(|n| **n != 1) {
+                anyhow::bail!(
+                    "the log in {} starts at segment {first}: earlier segments were pruned, and no \
+                     usable snapshot covers them{}",
+                    segments::log_dir(data_dir).display(),
+                    skipped_list(&report)
+                );
+            }
+            (State::default(), RecordRef::new(1, 0))
+        }
+    };
+    let replay: Vec<u64> = numbers
+        .iter()
+        .copied()
+        .filter(|n| *n >= resume_at.segment())
+        .collect();
+    if let Some(gap) = replay.windows(2).find(|w| w[1] != w[0] + 1) {
+        anyhow::bail!(
+            "log segments {} and {} of {} are not consecutive: a segment is missing",
+            gap[0],
+            gap[1],
+            segments::log_dir(data_dir).display()
+        );
+    }
+    let mut log_end = RecordRef::new(1, 0);
+    let mut last_progress = Instant::now();
+    for (i, &number) in replay.iter().enumerate() {
+        let is_last = i + 1 == replay.len();
+        let read = segments::read(data_dir, number, is_last)?;
+        let mut end = read.bytes.len() as u64;
+        if let Some((offset, reason)) = &read.torn {
+            if number == resume_at.segment() && *offset < resume_at.offset() {
+                anyhow::bail!(
+                    "{} ends at offset {offset}, before the newest snapshot's log point {resume_at}: \
+                     the log lost acknowledged records (fsync = never or every, and a system crash?). \
+                     Move the snapshots out of {} to start from the log alone",
+                    read.path.display(),
+                    snapshots::dir(data_dir).display()
+                );
+            }
+            tracing::warn!(
+                file = %read.path.display(),
+                offset,
+                reason = %reason,
+                "cutting a torn tail off the log: an unacknowledged write was interrupted"
+            );
+            if mode == Mode::Start {
+                segments::cut(&read.path, *offset)?;
+            }
+            report.torn = Some((read.path.clone(), *offset, reason.clone()));
+            end = *offset;
+        }
+        for body in &read.records {
+            let at = read.record_ref(body);
+            if at < resume_at {
+                continue;
+            }
+            let damaged = |what: String| {
+                anyhow::anyhow!(
+                    "log file {} record at offset {} {what}; its checksum is valid, so this is \
+                     not a torn write: refusing to start. Back the data directory up and report \
+                     it; `resident verify --data {}` shows the damage",
+                    read.path.display(),
+                    at.offset(),
+                    data_dir.display()
+                )
+            };
+            let bytes = read.bytes.get(body.clone()).unwrap_or_default();
+            match record::decode(bytes)
+                .map_err(|e| damaged(format!("cannot be read: {}", e.message)))?
+            {
+                Record::Commit(events) => {
+                    state
+                        .apply_commit(&events, at)
+                        .map_err(|e| damaged(format!("cannot be applied: {}", e.message)))?;
+                    report.events_replayed += events.len() as u64;
+                }
+                Record::Schema(schema) => {
+                    schema
+                        .validate()
+                        .map_err(|e| damaged(format!("holds an invalid schema: {}", e.message)))?;
+                    state.install_schema(schema);
+                }
+            }
+            if last_progress.elapsed() >= PROGRESS_EVERY {
+                last_progress = Instant::now();
+                tracing::info!(
+                    segment = %read.path.display(),
+                    segments_left = replay.len() - i - 1,
+                    events_replayed = report.events_replayed,
+                    position = state.position(),
+                    "replaying the log"
+                );
+            }
+        }
+        log_end = RecordRef::new(number, end);
+    }
+    report.took = started.elapsed();
+    Ok(Loaded {
         state,
-        log: opened.log,
-        events_replayed,
+        log_end,
+        report,
     })
+}
+
+fn skipped_list(report: &Report) -> String {
+    report
+        .snapshots_skipped
+        .iter()
+        .map(|(path, why)| format!("; {} was skipped: {why}", path.display()))
+        .collect()
+}
+
+/// A snapshot that reads back whole and whose log point the log still holds.
+fn usable_snapshot(
+    data_dir: &Path,
+    path: &Path,
+    numbers: &[u64],
+) -> Result<(State, snapshot::Header), String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let (state, header) = snapshot::read(&bytes)?;
+    let at = header.log_at;
+    if !numbers.contains(&at.segment()) {
+        return Err(format!(
+            "its log point {at} is in a segment that is not in the log"
+        ));
+    }
+    let segment = segments::log_dir(data_dir).join(segments::segment_name(at.segment()));
+    let len = std::fs::metadata(&segment)
+        .map_err(|e| e.to_string())?
+        .len();
+    if len < at.offset() {
+        return Err(format!(
+            "its log point {at} is past the end of the log ({len} bytes): the log lost records"
+        ));
+    }
+    Ok((state, header))
 }
 
 #[cfg(test)]
@@ -65,17 +216,22 @@ mod tests {
 
     use super::*;
     use crate::commit::Expected::Any;
+    use crate::event_reader::LogRecords;
+    use crate::fsync::Fsync;
     use crate::log::frame_record;
     use crate::record::{encode_commit, encode_schema};
+    use crate::segments::Log;
     use crate::testkit::*;
 
-    #[test]
-    fn replay_rebuilds_the_written_state() {
-        let dir = tempfile::tempdir().unwrap();
+    /// Writes the bank schema and two accounts' commits to a log, as the writer would.
+    fn written_log(dir: &Path, segment_bytes_max: u64) -> State {
+        let mut log = Log::open(dir, 1, segment_bytes_max, Fsync::Always).unwrap();
         let mut state = bank();
         let mut framed = Vec::new();
         frame_record(&encode_schema(state.schema()), &mut framed);
+        log.append(&framed).unwrap();
         for (key, amount) in [("a", 3), ("b", 4)] {
+            log.rotate_if_full().unwrap();
             let events = vec![
                 new_event(
                     &format!("{key}1"),
@@ -88,26 +244,80 @@ mod tests {
                     vec![("amount", Value::from(amount))],
                 ),
             ];
-            let (_, stored) =
-                crate::commit::execute(&mut state, &write(key, Any, events), RECORDED_AT).unwrap();
+            let (_, stored) = crate::commit::execute(
+                &mut state,
+                &write(key, Any, events),
+                RECORDED_AT,
+                log.end(),
+                &LogRecords::new(dir),
+            )
+            .unwrap();
+            let mut framed = Vec::new();
             frame_record(&encode_commit(&stored), &mut framed);
+            log.append(&framed).unwrap();
         }
-        let opened = Log::open(dir.path()).unwrap();
-        let mut log = opened.log;
-        log.append(&framed).unwrap();
-        drop(log);
+        state
+    }
 
-        let recovered = recover(dir.path()).unwrap();
-        assert_eq!(recovered.events_replayed, 4);
-        let s = recovered.state;
-        assert_eq!(s.position(), 4);
-        assert_eq!(s.schema(), state.schema());
-        assert_eq!(s.schema_version(), 1);
-        assert_eq!(field_of(&s, "b", "balance"), Value::from(4));
-        assert_eq!(s.entity("Account", "a"), state.entity("Account", "a"));
-        assert_eq!(
-            s.stream_events("AccountAggregateRoot-a", 1, 10),
-            state.stream_events("AccountAggregateRoot-a", 1, 10)
-        );
+    #[test]
+    fn replay_rebuilds_the_written_state_across_segments() {
+        for segment_bytes_max in [1, 1 << 20] {
+            let dir = tempfile::tempdir().unwrap();
+            let state = written_log(dir.path(), segment_bytes_max);
+            let loaded = load(dir.path(), Mode::Start, true).unwrap();
+            assert_eq!(loaded.report.events_replayed, 4);
+            let s = loaded.state;
+            assert_eq!(s.position(), 4);
+            assert_eq!(s.schema(), state.schema());
+            assert_eq!(s.schema_version(), 1);
+            assert_eq!(field_of(&s, "b", "balance"), Value::from(4));
+            assert_eq!(s.difference(&state), None);
+            let refs = s.stream_refs("AccountAggregateRoot-a", 1, 10);
+            let events = crate::event_reader::stream_events(
+                &LogRecords::new(dir.path()),
+                "AccountAggregateRoot-a",
+                &refs,
+            )
+            .unwrap();
+            assert_eq!(events.len(), 2);
+            assert_eq!(events[1].event_type, "BalanceIncreased");
+        }
+    }
+
+    #[test]
+    fn a_snapshot_plus_the_tail_equals_the_whole_log_and_a_damaged_one_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        written_log(dir.path(), 1);
+        let full = load(dir.path(), Mode::ReadOnly, false).unwrap();
+        // A snapshot after the first account (segments 1 and 2: the schema, then
+        // account a); account b, in segment 3, is the tail.
+        let mut partial = State::default();
+        for n in 1..=2 {
+            let read = segments::read(dir.path(), n, false).unwrap();
+            for body in &read.records {
+                match record::decode(&read.bytes[body.clone()]).unwrap() {
+                    Record::Commit(events) => {
+                        partial
+                            .apply_commit(&events, read.record_ref(body))
+                            .unwrap();
+                    }
+                    Record::Schema(schema) => partial.install_schema(schema),
+                }
+            }
+        }
+        let first_account_end = RecordRef::new(3, 0);
+        snapshots::write_file(dir.path(), &partial, first_account_end).unwrap();
+        let loaded = load(dir.path(), Mode::Start, true).unwrap();
+        assert_eq!(loaded.report.snapshot.as_ref().map(|s| s.1), Some(2));
+        assert_eq!(loaded.report.events_replayed, 2);
+        assert_eq!(loaded.state.difference(&full.state), None);
+
+        // A newer, damaged snapshot is skipped for the good one.
+        let newer = snapshots::dir(dir.path()).join("00000000000000000004.snap");
+        std::fs::write(&newer, b"not a snapshot").unwrap();
+        let loaded = load(dir.path(), Mode::Start, true).unwrap();
+        assert_eq!(loaded.report.snapshots_skipped.len(), 1);
+        assert_eq!(loaded.report.snapshot.as_ref().map(|s| s.1), Some(2));
+        assert_eq!(loaded.state.difference(&full.state), None);
     }
 }

@@ -47,6 +47,8 @@ pub enum Op {
     },
     Query(Box<Query>),
     Stats,
+    /// Write a snapshot now; answered once it is on disk.
+    Snapshot,
 }
 
 /// A request that could not be parsed: the `id` to answer with (if one was readable)
@@ -121,6 +123,7 @@ fn parse_op(frame: &Value, op: &str, limits: &Limits) -> Result<Op, ServerError>
         },
         "query" => Op::Query(Box::new(Query::parse(&root)?)),
         "stats" => Op::Stats,
+        "snapshot" => Op::Snapshot,
         other => {
             return Err(ServerError::new(
                 resident_protocol::error_code::UNKNOWN_OP,

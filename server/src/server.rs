@@ -12,7 +12,9 @@ use crate::config::Config;
 use crate::handler::Context;
 use crate::listener::{self, Accept};
 use crate::request::Limits;
-use crate::writer::Writer;
+use crate::segments::Log;
+use crate::snapshots::{self, Retention, Snapshotter};
+use crate::writer::{SnapshotSchedule, Writer};
 use crate::{lockfile, recovery, shutdown};
 
 /// How long connections get to finish their request in hand after a stop signal.
@@ -23,11 +25,35 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data)
         .with_context(|| format!("cannot create data directory {}", config.data.display()))?;
     let _lock = lockfile::acquire(&config.data)?;
-    let recovered = recovery::recover(&config.data)?;
-    let published = Arc::new(ArcSwap::from_pointee(recovered.state.clone()));
-    let entities_loaded = recovered.state.entity_count_total();
-    let writer = Writer::spawn(recovered.state, recovered.log, published.clone())
-        .context("cannot start the writer thread")?;
+    snapshots::remove_leftovers(&config.data).context("cannot clean the snapshot directory")?;
+    let loaded = recovery::load(&config.data, recovery::Mode::Start, true)?;
+    report(&loaded);
+    let log = Log::open(
+        &config.data,
+        loaded.log_end.segment(),
+        config.segment_bytes,
+        config.fsync,
+    )?;
+    let published = Arc::new(ArcSwap::from_pointee(loaded.state.clone()));
+    let snapshotter = Snapshotter::spawn(
+        &config.data,
+        Retention {
+            keep: config.snapshots_keep,
+            prune_log: config.prune_log,
+        },
+    )
+    .context("cannot start the snapshot thread")?;
+    let schedule = SnapshotSchedule {
+        every_events: config.snapshot_every_events,
+        every: Duration::from_secs(config.snapshot_every_minutes.saturating_mul(60)),
+    };
+    let writer = Writer::spawn(
+        loaded.state,
+        log,
+        published.clone(),
+        Some((snapshotter.clone(), schedule)),
+    )
+    .context("cannot start the writer thread")?;
     let listener = listener::bind(
         &config.socket,
         config.socket_mode,
@@ -36,8 +62,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!(
         socket = %config.socket.display(),
         data = %config.data.display(),
-        events_replayed = recovered.events_replayed,
-        entities_loaded,
+        fsync = %config.fsync,
         took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         "residentd ready"
     );
@@ -45,6 +70,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let ctx = Arc::new(Context {
         published,
         writer: writer.handle(),
+        snapshotter,
+        data_dir: config.data.clone(),
         limits: Limits {
             frame_bytes_max: config.frame_bytes_max,
             events_per_commit_max: config.events_per_commit_max,
@@ -87,4 +114,23 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Says on stderr what start-up did: which snapshot, how much log, how long.
+fn report(loaded: &recovery::Loaded) {
+    let r = &loaded.report;
+    let (snapshot, snapshot_position) = match &r.snapshot {
+        Some((path, position)) => (path.display().to_string(), *position),
+        None => ("none".to_string(), 0),
+    };
+    tracing::info!(
+        snapshot,
+        snapshot_position,
+        snapshots_skipped = r.snapshots_skipped.len(),
+        events_replayed = r.events_replayed,
+        position = loaded.state.position(),
+        entities_loaded = loaded.state.entity_count_total(),
+        took_ms = u64::try_from(r.took.as_millis()).unwrap_or(u64::MAX),
+        "state loaded"
+    );
 }

@@ -2,7 +2,13 @@
 //!
 //! Pure and built on persistent maps, so a clone is O(1): the writer validates a batch
 //! against a clone and publishes it as a new version, while readers keep the version
-//! they loaded. Nothing here does I/O.
+//! they loaded, and a snapshot is written from a clone while commits go on. Nothing
+//! here does I/O.
+//!
+//! Events themselves stay in the log: a stream holds where each of its events was
+//! recorded ([`RecordRef`], 8 bytes), and stream reads fetch them from the log files
+//! (from the page cache, mostly). That keeps memory and snapshots proportional to the
+//! entities, not to the history.
 
 use std::sync::Arc;
 
@@ -12,29 +18,45 @@ use crate::event::StoredEvent;
 use crate::index::{self, EntityIndexes, FieldIndex, Indexes};
 use crate::projection::{self, EntityKey, Table, Tables};
 use crate::schema::{EntityDef, Schema};
+use crate::segments::RecordRef;
+
+/// Event ids are remembered for idempotent resends in two generations of this many:
+/// a resend is recognised while its events are among the last 250,000–500,000
+/// recorded. Clients resend right after a reconnect, so the window is generous, and
+/// bounded so that memory and snapshots do not grow with the history.
+pub const EVENT_IDS_GENERATION: usize = 250_000;
 
 /// Where an event id was recorded, for idempotent resends.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventLocation {
     pub stream: Arc<str>,
     pub version: u64,
+    pub position: u64,
+    /// The commit record holding the event.
+    pub at: RecordRef,
 }
 
+pub type EventIds = imbl::HashMap<String, EventLocation>;
+
+/// Fields are visible to the crate for [`crate::snapshot`], which writes and reads
+/// them whole; everything else goes through the methods.
 #[derive(Debug, Clone, Default)]
 pub struct State {
     /// Position of the last event; the next event gets `position + 1`.
-    position: u64,
-    schema: Arc<Schema>,
+    pub(crate) position: u64,
+    pub(crate) schema: Arc<Schema>,
     /// Counts accepted schema changes; 0 before the first `register`.
-    schema_version: u64,
-    /// Each stream's events; a stream's version is its length.
-    streams: imbl::HashMap<Arc<str>, imbl::Vector<Arc<StoredEvent>>>,
-    event_ids: imbl::HashMap<String, EventLocation>,
-    tables: Tables,
+    pub(crate) schema_version: u64,
+    /// Where each stream's events were recorded; a stream's version is its length.
+    pub(crate) streams: imbl::HashMap<Arc<str>, imbl::Vector<RecordRef>>,
+    /// The newer generation of remembered event ids; see [`EVENT_IDS_GENERATION`].
+    pub(crate) event_ids: EventIds,
+    pub(crate) event_ids_previous: EventIds,
+    pub(crate) tables: Tables,
     /// The declared indexes over `tables`, always in step with them: the writer updates
     /// both in the same state version, so a reader never sees one without the other.
-    indexes: Indexes,
-    event_counts: imbl::HashMap<String, u64>,
+    pub(crate) indexes: Indexes,
+    pub(crate) event_counts: imbl::HashMap<String, u64>,
 }
 
 impl State {
@@ -69,22 +91,25 @@ impl State {
         self.streams.len()
     }
 
-    /// Events of `stream` with `version >= from`, at most `limit`.
-    pub fn stream_events(&self, stream: &str, from: u64, limit: usize) -> Vec<Arc<StoredEvent>> {
-        let Some(events) = self.streams.get(stream) else {
+    /// `(version, record)` of the events of `stream` with `version >= from`, at most
+    /// `limit`; the events are read from the log by [`crate::event_reader`].
+    pub fn stream_refs(&self, stream: &str, from: u64, limit: usize) -> Vec<(u64, RecordRef)> {
+        let Some(refs) = self.streams.get(stream) else {
             return Vec::new();
         };
         let skip = usize::try_from(from.saturating_sub(1)).unwrap_or(usize::MAX);
-        events.iter().skip(skip).take(limit).cloned().collect()
+        refs.iter()
+            .enumerate()
+            .skip(skip)
+            .take(limit)
+            .map(|(i, at)| (i as u64 + 1, *at))
+            .collect()
     }
 
     pub fn event_location(&self, id: &str) -> Option<&EventLocation> {
-        self.event_ids.get(id)
-    }
-
-    pub fn event_at(&self, location: &EventLocation) -> Option<&Arc<StoredEvent>> {
-        let index = usize::try_from(location.version.checked_sub(1)?).ok()?;
-        self.streams.get(&location.stream)?.get(index)
+        self.event_ids
+            .get(id)
+            .or_else(|| self.event_ids_previous.get(id))
     }
 
     pub fn event_count(&self, event_type: &str) -> u64 {
@@ -113,13 +138,15 @@ impl State {
         self.tables.values().map(|t| t.len() as u64).sum()
     }
 
-    /// Appends already-numbered events and applies their rules. Used by the writer for
-    /// new commits and by recovery for logged ones, so both build the same state.
+    /// Appends already-numbered events, recorded in the commit record `at`, and applies
+    /// their rules. Used by the writer for new commits and by recovery for logged ones,
+    /// so both build the same state.
     ///
     /// On error `self` is partly changed: apply to a clone and drop it on error.
     pub fn apply_commit(
         &mut self,
         events: &[Arc<StoredEvent>],
+        at: RecordRef,
     ) -> Result<Vec<EntityKey>, ServerError> {
         // O(1): the tables as they were, to tell the indexes what each entity was.
         let before = self.tables.clone();
@@ -145,7 +172,7 @@ impl State {
                     version + 1
                 )));
             }
-            if self.event_ids.contains_key(&event.id) {
+            if self.event_location(&event.id).is_some() {
                 return Err(ServerError::bad_request(format!(
                     "event id {} is already recorded",
                     event.id
@@ -155,14 +182,8 @@ impl State {
             self.streams
                 .entry(event.stream.clone())
                 .or_default()
-                .push_back(event.clone());
-            self.event_ids.insert(
-                event.id.clone(),
-                EventLocation {
-                    stream: event.stream.clone(),
-                    version: event.version,
-                },
-            );
+                .push_back(at);
+            self.remember_event_id(event, at);
             *self
                 .event_counts
                 .entry(event.event_type.clone())
@@ -171,6 +192,23 @@ impl State {
         }
         self.reindex(&before, touched.keys());
         Ok(touched.into_keys())
+    }
+
+    /// Records `event`'s id, moving to a new generation when this one is full. Depends
+    /// only on the sequence of events, so replay rebuilds the same window.
+    fn remember_event_id(&mut self, event: &StoredEvent, at: RecordRef) {
+        if self.event_ids.len() >= EVENT_IDS_GENERATION {
+            self.event_ids_previous = std::mem::take(&mut self.event_ids);
+        }
+        self.event_ids.insert(
+            event.id.clone(),
+            EventLocation {
+                stream: event.stream.clone(),
+                version: event.version,
+                position: event.position,
+                at,
+            },
+        );
     }
 
     /// Brings the indexes of the touched entities from their `before` values to their
@@ -185,6 +223,43 @@ impl State {
             let new = self.tables.get(entity_type).and_then(|t| t.get(id));
             index::update(indexes, id, old, new);
         }
+    }
+
+    /// The first difference from `other`, or `None` when the two are the same state:
+    /// for checking that a snapshot plus its tail equals a replay of the whole log.
+    pub fn difference(&self, other: &State) -> Option<String> {
+        let differs = |what: &str| Some(format!("the states differ in {what}"));
+        if self.position != other.position {
+            return Some(format!(
+                "the states are at positions {} and {}",
+                self.position, other.position
+            ));
+        }
+        if self.schema != other.schema || self.schema_version != other.schema_version {
+            return differs("their schema");
+        }
+        if self.streams != other.streams {
+            return differs("their streams");
+        }
+        if self.event_ids != other.event_ids || self.event_ids_previous != other.event_ids_previous
+        {
+            return differs("their remembered event ids");
+        }
+        if self.event_counts != other.event_counts {
+            return differs("their event counts");
+        }
+        for (name, table) in self.tables.iter() {
+            if other.tables.get(name) != Some(table) {
+                return differs(&format!("the entities of {name}"));
+            }
+        }
+        if self.tables.len() != other.tables.len() {
+            return differs("their entity types");
+        }
+        if !self.indexes_agree_with_tables() || !other.indexes_agree_with_tables() {
+            return differs("their indexes");
+        }
+        None
     }
 
     /// Rebuilds every index from the tables and compares: true when they agree, down to

@@ -1,11 +1,16 @@
 //! Builders shared by the unit tests: a bank schema that exercises every rule op.
 
+use std::sync::Arc;
+
 use resident_protocol::{map, Value};
 
 use crate::commit::{self, CommitOutcome, CommitRequest, Expected, NewEvent, StreamWrite};
 use crate::error::ServerError;
+use crate::event::StoredEvent;
+use crate::event_reader::RecordSource;
 use crate::register;
 use crate::schema::*;
+use crate::segments::RecordRef;
 use crate::state::State;
 
 pub const AGGREGATE: &str = "AccountAggregateRoot";
@@ -192,9 +197,49 @@ pub fn write(key: &str, expected: Expected, events: Vec<NewEvent>) -> CommitRequ
     }
 }
 
+/// Commit records kept in memory, standing in for the log where tests need events
+/// read back (resends).
+#[derive(Default)]
+pub struct MemoryRecords {
+    records: std::cell::RefCell<std::collections::HashMap<RecordRef, Vec<Arc<StoredEvent>>>>,
+}
+
+impl MemoryRecords {
+    pub fn insert(&self, at: RecordRef, events: Vec<Arc<StoredEvent>>) {
+        self.records.borrow_mut().insert(at, events);
+    }
+}
+
+impl RecordSource for MemoryRecords {
+    fn events_at(&self, at: RecordRef) -> Result<Vec<Arc<StoredEvent>>, ServerError> {
+        self.records
+            .borrow()
+            .get(&at)
+            .cloned()
+            .ok_or_else(|| ServerError::internal(format!("no record at {at}")))
+    }
+}
+
+thread_local! {
+    /// The records of [`run`]'s commits, keyed by a ref made from the position.
+    static RECORDS: MemoryRecords = MemoryRecords::default();
+}
+
+/// The ref [`run`] gives the commit after `position`: unique within one state.
+pub fn ref_after(position: u64) -> RecordRef {
+    RecordRef::new(1, position)
+}
+
 /// Commits, leaving `state` untouched on error.
 pub fn run(state: &mut State, request: &CommitRequest) -> Result<CommitOutcome, ServerError> {
-    commit::execute(state, request, RECORDED_AT).map(|(outcome, _)| outcome)
+    let at = ref_after(state.position());
+    RECORDS.with(|records| {
+        let (outcome, events) = commit::execute(state, request, RECORDED_AT, at, records)?;
+        if !events.is_empty() {
+            records.insert(at, events);
+        }
+        Ok(outcome)
+    })
 }
 
 /// Opens account `key` named after it.

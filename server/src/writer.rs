@@ -6,22 +6,40 @@
 //! in one write, fsyncs once, and only then publishes the new state and answers. So no
 //! reader sees a write before it is durable and no acknowledged write is lost.
 //!
-//! A failed write or fsync is fatal for writing (the kernel may have dropped the pages,
-//! so a retry could lie): every later write is answered `unavailable`, reads go on.
+//! A full disk refuses the batch (`disk_full`) with nothing of it in the log, and later
+//! batches try again. Any other failed write or fsync is fatal for writing (the kernel
+//! may have dropped the pages, so a retry could lie): every later write is answered
+//! `unavailable`, reads go on.
+//!
+//! After publishing, the writer hands a clone of the state to the snapshot thread when
+//! the schedule says so; the clone is O(1), so commits do not wait for snapshots.
 
 use std::sync::Arc;
 use std::thread;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::commit::{self, CommitOutcome, CommitRequest};
 use crate::error::ServerError;
-use crate::log::{self, Log};
+use crate::event_reader::LogRecords;
+use crate::log;
 use crate::record;
 use crate::register::{self, RegisterOutcome};
 use crate::schema::SchemaPart;
+use crate::segments::{AppendError, Log, RecordRef};
+use crate::snapshots::Snapshotter;
 use crate::state::State;
+
+/// When the writer takes a snapshot on its own.
+#[derive(Debug, Clone, Copy)]
+pub struct SnapshotSchedule {
+    /// After this many events since the last snapshot.
+    pub every_events: u64,
+    /// Or after this long, when there were events since.
+    pub every: Duration,
+}
 
 /// Requests waiting for the writer. A full queue makes clients wait (backpressure)
 /// instead of letting memory grow.
@@ -39,6 +57,8 @@ enum Command {
         Box<SchemaPart>,
         oneshot::Sender<Result<RegisterOutcome, ServerError>>,
     ),
+    /// The current state and the log point it holds, for a snapshot on request.
+    SnapshotPoint(oneshot::Sender<(State, RecordRef)>),
     /// Finish what is queued before this, then stop.
     Stop,
 }
@@ -77,6 +97,17 @@ impl WriterHandle {
             .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
+
+    /// The published state and where the log stands after it: what a snapshot taken
+    /// now holds. Queued behind the commits before it.
+    pub async fn snapshot_point(&self) -> Result<(State, RecordRef), ServerError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Command::SnapshotPoint(reply))
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())
+    }
 }
 
 impl Writer {
@@ -86,13 +117,18 @@ impl Writer {
         state: State,
         log: Log,
         published: Arc<ArcSwap<State>>,
+        snapshots: Option<(Snapshotter, SnapshotSchedule)>,
     ) -> std::io::Result<Writer> {
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH_MAX);
+        let snapshot_position = state.position();
         let mut core = Core {
             state,
             log,
             published,
             failed: false,
+            snapshots,
+            snapshot_position,
+            snapshot_time: Instant::now(),
         };
         let thread = thread::Builder::new()
             .name("resident-writer".to_string())
@@ -125,6 +161,10 @@ struct Core {
     published: Arc<ArcSwap<State>>,
     /// Set forever after a failed append.
     failed: bool,
+    snapshots: Option<(Snapshotter, SnapshotSchedule)>,
+    /// Position and time of the last scheduled snapshot.
+    snapshot_position: u64,
+    snapshot_time: Instant,
 }
 
 /// An answer held back until the batch is durable.
@@ -137,6 +177,7 @@ enum Pending {
         oneshot::Sender<Result<RegisterOutcome, ServerError>>,
         Result<RegisterOutcome, ServerError>,
     ),
+    SnapshotPoint(oneshot::Sender<(State, RecordRef)>),
 }
 
 impl Core {
@@ -153,6 +194,9 @@ impl Core {
                 break;
             }
         }
+        if let Err(e) = self.log.sync() {
+            tracing::error!(error = %e, "the last fsync at stop failed");
+        }
         tracing::debug!("writer stopped");
     }
 
@@ -160,56 +204,75 @@ impl Core {
     fn process(&mut self, batch: Vec<Command>) -> bool {
         let recorded_at =
             humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string();
+        let mut refused = None;
+        if !self.failed {
+            if let Err(e) = self.log.rotate_if_full() {
+                refused = Some(self.append_failed(e));
+            }
+        }
+        let base = self.log.end();
         let mut working = self.state.clone();
         let mut framed = Vec::new();
         let mut pending = Vec::with_capacity(batch.len());
         let mut stop = false;
         for command in batch {
+            let refusal = if let Some(r) = &refused {
+                Some(r.clone())
+            } else if self.failed || stop {
+                Some(self.refusal(stop))
+            } else {
+                None
+            };
             match command {
                 Command::Stop => stop = true,
+                Command::SnapshotPoint(reply) => {
+                    // Answered after this batch is durable: the point must be too.
+                    pending.push(Pending::SnapshotPoint(reply));
+                }
                 Command::Commit(request, reply) => {
-                    let result = if self.failed || stop {
-                        Err(self.refusal(stop))
-                    } else {
-                        commit::execute(&mut working, &request, &recorded_at).map(
-                            |(outcome, events)| {
-                                if !events.is_empty() {
-                                    log::frame_record(&record::encode_commit(&events), &mut framed);
-                                }
-                                outcome
-                            },
-                        )
+                    let result = match refusal {
+                        Some(r) => Err(r),
+                        None => {
+                            let at =
+                                RecordRef::new(base.segment(), base.offset() + framed.len() as u64);
+                            let recorded =
+                                LogRecords::with_pending(self.log.data_dir(), base, &framed);
+                            commit::execute(&mut working, &request, &recorded_at, at, &recorded)
+                        }
                     };
+                    let result = result.map(|(outcome, events)| {
+                        if !events.is_empty() {
+                            log::frame_record(&record::encode_commit(&events), &mut framed);
+                        }
+                        outcome
+                    });
                     pending.push(Pending::Commit(reply, result));
                 }
                 Command::Register(part, reply) => {
-                    let result = if self.failed || stop {
-                        Err(self.refusal(stop))
-                    } else {
-                        register::execute(&mut working, &part).map(|(outcome, schema)| {
-                            if let Some(schema) = schema {
-                                log::frame_record(&record::encode_schema(&schema), &mut framed);
-                            }
-                            outcome
-                        })
+                    let result = match refusal {
+                        Some(r) => Err(r),
+                        None => register::execute(&mut working, &part),
                     };
+                    let result = result.map(|(outcome, schema)| {
+                        if let Some(schema) = schema {
+                            log::frame_record(&record::encode_schema(&schema), &mut framed);
+                        }
+                        outcome
+                    });
                     pending.push(Pending::Register(reply, result));
                 }
             }
         }
         if !framed.is_empty() {
             if let Err(e) = self.log.append(&framed) {
-                self.failed = true;
-                tracing::error!(
-                    file = %self.log.path().display(),
-                    error = %e,
-                    "WRITING THE LOG FAILED: refusing all further writes until restart; reads continue"
-                );
-                let refusal = self.refusal(false);
+                let refusal = self.append_failed(e);
                 for p in pending {
                     match p {
                         Pending::Commit(reply, _) => drop(reply.send(Err(refusal.clone()))),
                         Pending::Register(reply, _) => drop(reply.send(Err(refusal.clone()))),
+                        Pending::SnapshotPoint(reply) => {
+                            drop(reply.send((self.state.clone(), self.log.end())))
+                        }
                     }
                 }
                 return stop;
@@ -222,9 +285,45 @@ impl Core {
             match p {
                 Pending::Commit(reply, result) => drop(reply.send(result)),
                 Pending::Register(reply, result) => drop(reply.send(result)),
+                Pending::SnapshotPoint(reply) => {
+                    drop(reply.send((self.state.clone(), self.log.end())))
+                }
             }
         }
+        self.maybe_snapshot();
         stop
+    }
+
+    /// The answer to a batch whose append failed, marking the writer failed unless the
+    /// disk was merely full.
+    fn append_failed(&mut self, e: AppendError) -> ServerError {
+        match e {
+            AppendError::DiskFull { .. } => {
+                tracing::warn!(error = %e, "refusing a batch of writes: disk full; reads continue, and writes resume once space is freed");
+                ServerError::disk_full(format!(
+                    "{e}; nothing of this commit was recorded: free space and retry"
+                ))
+            }
+            AppendError::Fatal { .. } => {
+                self.failed = true;
+                tracing::error!(error = %e, "WRITING THE LOG FAILED: refusing all further writes until restart; reads continue");
+                self.refusal(false)
+            }
+        }
+    }
+
+    /// Hands a clone of the state to the snapshot thread when one is due.
+    fn maybe_snapshot(&mut self) {
+        let Some((snapshotter, schedule)) = &self.snapshots else {
+            return;
+        };
+        let events = self.state.position() - self.snapshot_position;
+        let due = events >= schedule.every_events
+            || (events > 0 && self.snapshot_time.elapsed() >= schedule.every);
+        if due && snapshotter.schedule(self.state.clone(), self.log.end()) {
+            self.snapshot_position = self.state.position();
+            self.snapshot_time = Instant::now();
+        }
     }
 
     fn refusal(&self, stopping: bool) -> ServerError {
@@ -252,8 +351,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = bank();
         let published = Arc::new(ArcSwap::from_pointee(state.clone()));
-        let writer =
-            Writer::spawn(state, Log::failing_for_tests(dir.path()), published.clone()).unwrap();
+        let writer = Writer::spawn(
+            state,
+            Log::failing_for_tests(dir.path()),
+            published.clone(),
+            None,
+        )
+        .unwrap();
         let handle = writer.handle();
         let opening = |id: &str| {
             write(
@@ -280,10 +384,10 @@ mod tests {
     #[tokio::test]
     async fn a_commit_failing_validation_does_not_disturb_its_batch() {
         let dir = tempfile::tempdir().unwrap();
-        let opened = Log::open(dir.path()).unwrap();
+        let log = Log::open(dir.path(), 1, 1 << 20, crate::fsync::Fsync::Always).unwrap();
         let state = State::default();
         let published = Arc::new(ArcSwap::from_pointee(state.clone()));
-        let writer = Writer::spawn(state, opened.log, published.clone()).unwrap();
+        let writer = Writer::spawn(state, log, published.clone(), None).unwrap();
         let handle = writer.handle();
         assert!(handle.register(bank_part()).await.unwrap().changed);
         let requests: Vec<_> = (0..50)
@@ -315,7 +419,8 @@ mod tests {
         assert_eq!(ok, 25);
         assert_eq!(published.load().position(), 25);
         writer.stop().await;
-        let replayed = crate::recovery::recover(dir.path()).unwrap();
+        let replayed =
+            crate::recovery::load(dir.path(), crate::recovery::Mode::ReadOnly, false).unwrap();
         assert_eq!(replayed.state.position(), 25);
     }
 }

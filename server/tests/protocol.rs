@@ -767,8 +767,33 @@ fn a_torn_tail_is_cut_and_mid_log_damage_refuses_to_start() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains(&log.display().to_string()), "{stderr}");
     assert!(stderr.contains("offset 0"), "{stderr}");
-    assert!(stderr.contains("truncate"), "{stderr}");
+    assert!(stderr.contains("resident verify --data"), "{stderr}");
     assert_eq!(std::fs::read(&log).unwrap(), damaged, "nothing was dropped");
+
+    // `resident verify` names the damage and fails; `--repair` cuts there, keeps the
+    // cut part, and the server starts again.
+    let verify = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_resident"))
+            .args(["verify", "--data"])
+            .arg(&server.data)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let report = verify(&[]);
+    let stdout = String::from_utf8_lossy(&report.stdout);
+    assert_eq!(report.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("DAMAGED"), "{stdout}");
+    assert!(stdout.contains("offset 0"), "{stdout}");
+    let repaired = verify(&["--repair"]);
+    assert!(repaired.status.success(), "{:?}", repaired);
+    assert_eq!(std::fs::read(&log).unwrap(), Vec::<u8>::new());
+    let kept = std::fs::read(server.data.join("damaged/00000000000000000001.log.from-0")).unwrap();
+    assert_eq!(kept, damaged, "the cut part is kept");
+    assert!(verify(&[]).status.success());
+    let mut server = Server::start(dir.path(), &[]);
+    server.client().ok("stats", vec![]);
+    assert!(server.signal(Signal::SIGTERM).success());
 }
 
 #[test]

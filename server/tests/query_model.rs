@@ -9,12 +9,14 @@ use std::cmp::Ordering;
 use proptest::prelude::*;
 use resident_protocol::{map, Value};
 use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
+use resident_server::event_reader::LogRecords;
 use resident_server::like::Pattern;
 use resident_server::query::{Aggregate, CmpOp, Dir, Filter, OrderBy, Query, Select};
 use resident_server::register;
 use resident_server::schema::{
     EntityDef, EventDef, FieldDef, FieldOp, FieldRule, FieldType, Rule, RuleOp, SchemaPart, Source,
 };
+use resident_server::segments::RecordRef;
 use resident_server::state::State;
 
 const ROWS_MAX: usize = 12;
@@ -354,7 +356,14 @@ fn build(commits: &[(String, Vec<Op>)]) -> State {
                 events,
             }],
         };
-        if let Err(e) = commit::execute(&mut state, &request, "2026-01-01T00:00:00.000000Z") {
+        let at = RecordRef::new(1, state.position());
+        if let Err(e) = commit::execute(
+            &mut state,
+            &request,
+            "2026-01-01T00:00:00.000000Z",
+            at,
+            &LogRecords::new(std::path::Path::new("/nonexistent")),
+        ) {
             // Only a drop of a missing entity may fail; it changes nothing, as live.
             assert_eq!(e.code, "not_found", "{}", e.message);
         }

@@ -7,11 +7,13 @@ use std::time::Instant;
 use resident_protocol::{map, Value};
 use resident_server::answer::Field;
 use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
+use resident_server::event_reader::LogRecords;
 use resident_server::query::{CmpOp, Dir, Filter, OrderBy, Query, Select};
 use resident_server::register;
 use resident_server::schema::{
     EntityDef, EventDef, FieldDef, FieldOp, FieldRule, FieldType, Rule, RuleOp, SchemaPart, Source,
 };
+use resident_server::segments::RecordRef;
 use resident_server::state::State;
 
 /// `RESIDENT_SPEED_ENTITIES` overrides, for quicker profiling.
@@ -97,7 +99,15 @@ fn build() -> State {
                 events,
             }],
         };
-        commit::execute(&mut state, &request, "2026-01-01T00:00:00.000000Z").unwrap();
+        let at = RecordRef::new(1, state.position());
+        commit::execute(
+            &mut state,
+            &request,
+            "2026-01-01T00:00:00.000000Z",
+            at,
+            &LogRecords::new(std::path::Path::new("/nonexistent")),
+        )
+        .unwrap();
     }
     state
 }

@@ -283,11 +283,13 @@ fn reads_over_the_wire() {
 fn answer_frames_in_process() {
     use resident_server::answer::{self, Field};
     use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
+    use resident_server::event_reader::LogRecords;
     use resident_server::query::{CmpOp, Dir, Filter, OrderBy, Query, Select};
     use resident_server::schema::{
         EntityDef, EventDef, FieldDef, FieldOp, FieldRule, FieldType, Rule, RuleOp, SchemaPart,
         Source,
     };
+    use resident_server::segments::RecordRef;
     use resident_server::state::State;
 
     let n = entities();
@@ -351,6 +353,8 @@ fn answer_frames_in_process() {
         &mut state,
         &CommitRequest { streams },
         "2026-01-01T00:00:00.000000Z",
+        RecordRef::new(1, 0),
+        &LogRecords::new(std::path::Path::new("/nonexistent")),
     )
     .unwrap();
 

@@ -1,0 +1,360 @@
+//! The snapshot format: a whole [`State`] at a log point, as framed, checksummed
+//! records (the log's framing), so that start-up can load it and replay only the log
+//! after it.
+//!
+//! Records, in order: a header (format, position, schema, the log point `log_at` where
+//! replay resumes), chunks of entities per type (each entity as its ready CBOR bytes),
+//! chunks of streams (the record refs of their events), chunks of remembered event ids,
+//! the event counts, and an end record holding the number of records before it, so a
+//! file cut short is told from a complete one. Indexes are not stored: they are rebuilt
+//! from the entities on load.
+//!
+//! Pure: bytes in and out. Files, naming and scheduling are [`crate::snapshots`]'s.
+
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use resident_protocol::{map, Value};
+
+use crate::entity::Entity;
+use crate::index;
+use crate::log::{self, ScanEnd};
+use crate::schema::{Schema, SchemaPart};
+use crate::segments::RecordRef;
+use crate::state::{EventIds, EventLocation, State};
+use crate::wire::Node;
+
+/// Bumped when the layout changes; a server refuses snapshots of other formats (and
+/// falls back to the log).
+pub const FORMAT: u64 = 1;
+
+/// Rows per chunk record: bounds the memory of one record while writing and reading.
+const CHUNK_ROWS: usize = 4096;
+
+/// What a snapshot's header says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Header {
+    pub position: u64,
+    /// Where replay resumes: the first log record the snapshot does not hold.
+    pub log_at: RecordRef,
+    pub entities: u64,
+}
+
+/// Frames CBOR records into a writer, counting them for the end record.
+struct RecordWriter<W: Write> {
+    out: W,
+    records: u64,
+    bytes: u64,
+    buffer: Vec<u8>,
+}
+
+impl<W: Write> RecordWriter<W> {
+    fn put(&mut self, kind: &str, mut fields: Vec<(&str, Value)>) -> io::Result<()> {
+        fields.insert(0, ("kind", Value::from(kind)));
+        let mut body = Vec::new();
+        ciborium::ser::into_writer(&map::build(fields), &mut body)
+            .map_err(|e| io::Error::other(format!("encoding a snapshot record: {e}")))?;
+        self.buffer.clear();
+        log::frame_record(&body, &mut self.buffer);
+        self.out.write_all(&self.buffer)?;
+        self.records += 1;
+        self.bytes += self.buffer.len() as u64;
+        Ok(())
+    }
+
+    /// Writes `rows` (flattened, `width` values per row) in chunks.
+    fn put_rows(
+        &mut self,
+        kind: &str,
+        extra: Vec<(&str, Value)>,
+        rows: impl Iterator<Item = Vec<Value>>,
+    ) -> io::Result<()> {
+        let mut chunk = Vec::new();
+        let mut count = 0;
+        for row in rows {
+            chunk.extend(row);
+            count += 1;
+            if count == CHUNK_ROWS {
+                let mut fields = extra.clone();
+                fields.push(("rows", Value::Array(std::mem::take(&mut chunk))));
+                self.put(kind, fields)?;
+                count = 0;
+            }
+        }
+        if count > 0 {
+            let mut fields = extra;
+            fields.push(("rows", Value::Array(chunk)));
+            self.put(kind, fields)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes `state`, which holds every record before `log_at`, to `out`; returns the
+/// bytes written.
+pub fn write(state: &State, log_at: RecordRef, out: impl Write) -> io::Result<u64> {
+    let mut w = RecordWriter {
+        out,
+        records: 0,
+        bytes: 0,
+        buffer: Vec::new(),
+    };
+    w.put(
+        "header",
+        vec![
+            ("format", Value::from(FORMAT)),
+            ("position", Value::from(state.position)),
+            ("schema_version", Value::from(state.schema_version)),
+            ("log_at", Value::from(log_at.to_u64())),
+            ("entities", Value::from(state.entity_count_total())),
+            ("schema", state.schema.to_value()),
+        ],
+    )?;
+    for (name, table) in state.tables.iter() {
+        w.put_rows(
+            "entities",
+            vec![("type", Value::from(name.as_str()))],
+            table.iter().map(|(id, entity)| {
+                vec![
+                    Value::from(id.as_str()),
+                    Value::Bytes(entity.encoded().to_vec()),
+                ]
+            }),
+        )?;
+    }
+    w.put_rows(
+        "streams",
+        vec![],
+        state.streams.iter().map(|(name, refs)| {
+            vec![
+                Value::from(&**name),
+                Value::Array(refs.iter().map(|r| Value::from(r.to_u64())).collect()),
+            ]
+        }),
+    )?;
+    for (generation, ids) in [(0u64, &state.event_ids), (1, &state.event_ids_previous)] {
+        w.put_rows(
+            "ids",
+            vec![("generation", Value::from(generation))],
+            ids.iter().map(|(id, l)| {
+                vec![
+                    Value::from(id.as_str()),
+                    Value::from(&*l.stream),
+                    Value::from(l.version),
+                    Value::from(l.position),
+                    Value::from(l.at.to_u64()),
+                ]
+            }),
+        )?;
+    }
+    w.put_rows(
+        "counts",
+        vec![],
+        state
+            .event_counts
+            .iter()
+            .map(|(t, n)| vec![Value::from(t.as_str()), Value::from(*n)]),
+    )?;
+    let records = w.records;
+    w.put("end", vec![("records", Value::from(records))])?;
+    w.out.flush()?;
+    Ok(w.bytes)
+}
+
+/// Why a snapshot cannot be used.
+pub type Damage = String;
+
+fn bad(what: impl std::fmt::Display) -> Damage {
+    what.to_string()
+}
+
+/// The header alone, for listings and checks.
+pub fn read_header(bytes: &[u8]) -> Result<Header, Damage> {
+    let range = log::record_at(bytes, 0).map_err(|why| format!("no header record: {why}"))?;
+    let value = decode(&bytes[range])?;
+    parse_header(&value).map(|(header, _, _)| header)
+}
+
+fn decode(body: &[u8]) -> Result<Value, Damage> {
+    ciborium::de::from_reader(body).map_err(|e| format!("a record is not valid CBOR: {e}"))
+}
+
+fn parse_header(value: &Value) -> Result<(Header, u64, Schema), Damage> {
+    let node = Node::root(value, "snapshot header");
+    let kind = node.text("kind").map_err(|e| e.message)?;
+    if kind != "header" {
+        return Err(format!("the first record is {kind:?}, not a header"));
+    }
+    let format = node.require("format").and_then(|n| n.as_u64());
+    if format.as_ref().ok() != Some(&FORMAT) {
+        return Err(format!(
+            "snapshot format {format:?} is not this server's ({FORMAT})"
+        ));
+    }
+    let num = |key| {
+        node.require(key)
+            .and_then(|n| n.as_u64())
+            .map_err(|e| e.message)
+    };
+    let log_at =
+        RecordRef::from_u64(num("log_at")?).ok_or_else(|| bad("log_at is not a log point"))?;
+    let schema_node = node.require("schema").map_err(|e| e.message)?;
+    let part = SchemaPart::parse(&schema_node).map_err(|e| e.message)?;
+    let schema = Schema::default().merged(&part);
+    schema.validate().map_err(|e| e.message)?;
+    Ok((
+        Header {
+            position: num("position")?,
+            log_at,
+            entities: num("entities")?,
+        },
+        num("schema_version")?,
+        schema,
+    ))
+}
+
+/// Rebuilds the state a snapshot holds, with its header. Any damage refuses the whole
+/// snapshot: a partly loaded state would be a wrong state.
+pub fn read(bytes: &[u8]) -> Result<(State, Header), Damage> {
+    let scanned = log::scan(bytes);
+    match scanned.end {
+        ScanEnd::Clean => {}
+        ScanEnd::TornTail { offset, reason } | ScanEnd::Corrupt { offset, reason } => {
+            return Err(format!("damaged at offset {offset}: {reason}"))
+        }
+    }
+    let mut records = scanned.records.iter();
+    let first = records.next().ok_or_else(|| bad("the file is empty"))?;
+    let (header, schema_version, schema) = parse_header(&decode(&bytes[first.clone()])?)?;
+    let mut state = State {
+        position: header.position,
+        schema: Arc::new(schema),
+        schema_version,
+        ..State::default()
+    };
+    let mut seen = 1u64;
+    let mut ended = false;
+    for range in records {
+        if ended {
+            return Err(bad("records follow the end record"));
+        }
+        let value = decode(&bytes[range.clone()])?;
+        let node = Node::root(&value, "snapshot record");
+        let kind = node.text("kind").map_err(|e| e.message)?;
+        if kind == "end" {
+            let records = node
+                .require("records")
+                .and_then(|n| n.as_u64())
+                .map_err(|e| e.message)?;
+            if records != seen {
+                return Err(format!(
+                    "the end record counts {records} records, found {seen}"
+                ));
+            }
+            ended = true;
+            continue;
+        }
+        seen += 1;
+        let rows = match map::get(&value, "rows") {
+            Some(Value::Array(rows)) => rows,
+            _ => return Err(format!("a {kind} record has no rows")),
+        };
+        load_rows(&mut state, kind, &node, rows)?;
+    }
+    if !ended {
+        return Err(bad("the end record is missing: the file was cut short"));
+    }
+    if state.entity_count_total() != header.entities {
+        return Err(format!(
+            "the header counts {} entities, the file holds {}",
+            header.entities,
+            state.entity_count_total()
+        ));
+    }
+    for (name, def) in state.schema.entities.clone().iter() {
+        let indexes = index::build(def, state.tables.get(name));
+        if !indexes.is_empty() {
+            state.indexes.insert(name.clone(), indexes);
+        }
+    }
+    Ok((state, header))
+}
+
+fn text(v: &Value) -> Result<&str, Damage> {
+    v.as_text().ok_or_else(|| bad("a text value is not text"))
+}
+
+fn number(v: &Value) -> Result<u64, Damage> {
+    v.as_integer()
+        .and_then(|i| u64::try_from(i).ok())
+        .ok_or_else(|| bad("a number is not an unsigned integer"))
+}
+
+fn record_ref(v: &Value) -> Result<RecordRef, Damage> {
+    RecordRef::from_u64(number(v)?).ok_or_else(|| bad("a record ref is not a log point"))
+}
+
+fn load_rows(state: &mut State, kind: &str, node: &Node<'_>, rows: &[Value]) -> Result<(), Damage> {
+    match kind {
+        "entities" => {
+            let name = node.text("type").map_err(|e| e.message)?;
+            if !state.schema.entities.contains_key(name) {
+                return Err(format!("entities of unregistered type {name}"));
+            }
+            let table = state.tables.entry(name.to_string()).or_default();
+            for row in rows.chunks(2) {
+                let [id, Value::Bytes(bytes)] = row else {
+                    return Err(bad("an entity row is not [id, bytes]"));
+                };
+                let entity = Entity::from_encoded(bytes)?;
+                table.insert(text(id)?.to_string(), Arc::new(entity));
+            }
+        }
+        "streams" => {
+            for row in rows.chunks(2) {
+                let [name, Value::Array(refs)] = row else {
+                    return Err(bad("a stream row is not [name, refs]"));
+                };
+                let refs = refs.iter().map(record_ref).collect::<Result<_, _>>()?;
+                state.streams.insert(Arc::from(text(name)?), refs);
+            }
+        }
+        "ids" => {
+            let generation = node
+                .require("generation")
+                .and_then(|n| n.as_u64())
+                .map_err(|e| e.message)?;
+            let ids: &mut EventIds = match generation {
+                0 => &mut state.event_ids,
+                1 => &mut state.event_ids_previous,
+                other => return Err(format!("event id generation {other}")),
+            };
+            for row in rows.chunks(5) {
+                let [id, stream, version, position, at] = row else {
+                    return Err(bad("an event id row is short"));
+                };
+                ids.insert(
+                    text(id)?.to_string(),
+                    EventLocation {
+                        stream: Arc::from(text(stream)?),
+                        version: number(version)?,
+                        position: number(position)?,
+                        at: record_ref(at)?,
+                    },
+                );
+            }
+        }
+        "counts" => {
+            for row in rows.chunks(2) {
+                let [event_type, n] = row else {
+                    return Err(bad("a count row is short"));
+                };
+                state
+                    .event_counts
+                    .insert(text(event_type)?.to_string(), number(n)?);
+            }
+        }
+        other => return Err(format!("unknown record kind {other:?}")),
+    }
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! `resident verify`: checks a data directory offline, and with `--repair` cuts a
+//! damaged log at the damage.
+//!
+//! Verify changes nothing. It scans every segment, replays the whole log into a state,
+//! reads every snapshot, and checks that the newest snapshot plus the log after it
+//! equals the replay. Repair is the one place where acknowledged events may be given
+//! up, so it only acts on damage verify found, and keeps what it cuts under
+//! `DATA/damaged/`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::log::{self, ScanEnd};
+use crate::recovery::{self, Mode};
+use crate::segments::{self, RecordRef};
+use crate::snapshot;
+use crate::snapshots;
+
+/// What verify found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// One line per thing checked, for people.
+    pub lines: Vec<String>,
+    /// Lines that describe damage; empty when the directory is sound.
+    pub problems: Vec<String>,
+    /// The first damaged place in the log, where `--repair` would cut.
+    pub cut_at: Option<RecordRef>,
+}
+
+impl Report {
+    fn ok(&mut self, line: String) {
+        self.lines.push(format!("ok       {line}"));
+    }
+
+    fn note(&mut self, line: String) {
+        self.lines.push(format!("note     {line}"));
+    }
+
+    fn problem(&mut self, line: String) {
+        self.lines.push(format!("DAMAGED  {line}"));
+        self.problems.push(line);
+    }
+}
+
+pub fn verify(data_dir: &Path) -> anyhow::Result<Report> {
+    anyhow::ensure!(
+        data_dir.is_dir(),
+        "{} is not a directory",
+        data_dir.display()
+    );
+    let mut report = Report::default();
+    let numbers = segments::list(data_dir)?;
+    if numbers.is_empty() {
+        report.note(format!(
+            "{} holds no log segments (an empty data directory)",
+            segments::log_dir(data_dir).display()
+        ));
+    }
+    for (i, &number) in numbers.iter().enumerate() {
+        let is_last = i + 1 == numbers.len();
+        let path = segments::log_dir(data_dir).join(segments::segment_name(number));
+        let bytes = fs::read(&path)?;
+        let scanned = log::scan(&bytes);
+        let records = scanned.records.len();
+        match scanned.end {
+            ScanEnd::Clean => report.ok(format!(
+                "{}: {records} records, {} bytes",
+                path.display(),
+                bytes.len()
+            )),
+            ScanEnd::TornTail { offset, reason } if is_last => report.note(format!(
+                "{}: {records} records, then a torn tail at offset {offset} ({reason}); the \
+                 server cuts it at the next start (it was never acknowledged)",
+                path.display()
+            )),
+            ScanEnd::TornTail { offset, reason } | ScanEnd::Corrupt { offset, reason } => {
+                report.problem(format!(
+                    "{}: damaged at offset {offset} ({reason}) after {records} good records",
+                    path.display()
+                ));
+                report.cut_at.get_or_insert(RecordRef::new(number, offset));
+            }
+        }
+    }
+    let replayed = if report.problems.is_empty() {
+        match recovery::load(data_dir, Mode::ReadOnly, false) {
+            Ok(loaded) => {
+                report.ok(format!(
+                    "the whole log replays: position {}, {} entities",
+                    loaded.state.position(),
+                    loaded.state.entity_count_total()
+                ));
+                Some(loaded.state)
+            }
+            Err(e) => {
+                report.problem(format!("replaying the log failed: {e:#}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let all = snapshots::list(data_dir)?;
+    for (_, path) in &all {
+        match fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| snapshot::read(&b))
+        {
+            Ok((state, header)) => report.ok(format!(
+                "{}: position {}, {} entities, log point {}",
+                path.display(),
+                header.position,
+                state.entity_count_total(),
+                header.log_at
+            )),
+            Err(why) => report.problem(format!("{}: {why}", path.display())),
+        }
+    }
+    if let (Some(full), Some(_)) = (&replayed, all.last()) {
+        match recovery::load(data_dir, Mode::ReadOnly, true) {
+            Ok(loaded) => match loaded.state.difference(full) {
+                None => report.ok(format!(
+                    "start-up from {} plus the log after it equals the replay of the whole log",
+                    loaded
+                        .report
+                        .snapshot
+                        .map_or("no snapshot".to_string(), |(p, _)| p.display().to_string())
+                )),
+                Some(difference) => report.problem(format!(
+                    "start-up from the newest snapshot disagrees with the log: {difference}"
+                )),
+            },
+            Err(e) => report.problem(format!("start-up from the snapshots failed: {e:#}")),
+        }
+    }
+    Ok(report)
+}
+
+/// Cuts the log at the first damage `verify` found, moving the cut part, every later
+/// segment and every snapshot past the cut to `DATA/damaged/`. Returns what it did.
+pub fn repair(data_dir: &Path, cut_at: RecordRef) -> anyhow::Result<Vec<String>> {
+    let damaged_dir = data_dir.join("damaged");
+    fs::create_dir_all(&damaged_dir)?;
+    let mut done = Vec::new();
+    let log_dir = segments::log_dir(data_dir);
+    let path = log_dir.join(segments::segment_name(cut_at.segment()));
+    let bytes = fs::read(&path)?;
+    let offset = usize::try_from(cut_at.offset())?.min(bytes.len());
+    let kept_as = damaged_dir.join(format!(
+        "{}.from-{offset}",
+        segments::segment_name(cut_at.segment())
+    ));
+    fs::write(&kept_as, &bytes[offset..])?;
+    fs::File::open(&damaged_dir)?.sync_all()?;
+    segments::cut(&path, cut_at.offset())?;
+    done.push(format!(
+        "cut {} at offset {offset}; the {} bytes after it are in {}",
+        path.display(),
+        bytes.len() - offset,
+        kept_as.display()
+    ));
+    for number in segments::list(data_dir)? {
+        if number > cut_at.segment() {
+            done.push(move_aside(
+                &log_dir.join(segments::segment_name(number)),
+                &damaged_dir,
+            )?);
+        }
+    }
+    for (_, snapshot_path) in snapshots::list(data_dir)? {
+        let header = fs::read(&snapshot_path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| snapshot::read_header(&b));
+        if header.map_or(true, |h| h.log_at > cut_at) {
+            done.push(move_aside(&snapshot_path, &damaged_dir)?);
+        }
+    }
+    Ok(done)
+}
+
+fn move_aside(path: &PathBuf, damaged_dir: &Path) -> anyhow::Result<String> {
+    let name = path.file_name().unwrap_or_default();
+    let to = damaged_dir.join(name);
+    fs::rename(path, &to)?;
+    Ok(format!("moved {} to {}", path.display(), to.display()))
+}
