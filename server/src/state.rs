@@ -24,7 +24,11 @@ use crate::segments::RecordRef;
 /// a resend is recognised while its events are among the last 250,000–500,000
 /// recorded. Clients resend right after a reconnect, so the window is generous, and
 /// bounded so that memory and snapshots do not grow with the history.
+#[cfg(not(test))]
 pub const EVENT_IDS_GENERATION: usize = 250_000;
+/// Small in unit tests, so that they cross generations.
+#[cfg(test)]
+pub const EVENT_IDS_GENERATION: usize = 8;
 
 /// Where an event id was recorded, for idempotent resends.
 #[derive(Debug, Clone, PartialEq)]

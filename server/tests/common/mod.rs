@@ -1,0 +1,315 @@
+//! What the integration tests share: a real residentd process, a raw protocol client,
+//! and builders for the bank schema and its commits.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::io::Read;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use resident_protocol::frame;
+use resident_protocol::{map, Value};
+
+pub struct Server {
+    pub child: Child,
+    pub socket: PathBuf,
+    pub data: PathBuf,
+}
+
+impl Server {
+    pub fn start(dir: &Path, extra: &[&str]) -> Server {
+        let socket = dir.join("run").join("resident.sock");
+        let data = dir.join("data");
+        let child = spawn(&socket, &data, extra);
+        let server = Server {
+            child,
+            socket,
+            data,
+        };
+        server.wait_ready();
+        server
+    }
+
+    /// Like [`Server::start`], with info logging appended to `dir/residentd.log`.
+    pub fn start_logged(dir: &Path, extra: &[&str]) -> Server {
+        let socket = dir.join("run").join("resident.sock");
+        let data = dir.join("data");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("residentd.log"))
+            .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_residentd"))
+            .arg("--socket")
+            .arg(&socket)
+            .arg("--data")
+            .arg(&data)
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("residentd starts");
+        let server = Server {
+            child,
+            socket,
+            data,
+        };
+        server.wait_ready();
+        server
+    }
+
+    pub fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if UnixStream::connect(&self.socket).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "residentd did not start listening on {}",
+            self.socket.display()
+        );
+    }
+
+    pub fn client(&self) -> Client {
+        Client::connect(&self.socket)
+    }
+
+    pub fn signal(&mut self, signal: Signal) -> std::process::ExitStatus {
+        kill(Pid::from_raw(self.child.id() as i32), signal).unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn spawn(socket: &Path, data: &Path, extra: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_residentd"))
+        .arg("--socket")
+        .arg(socket)
+        .arg("--data")
+        .arg(data)
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("residentd starts")
+}
+
+pub struct Client {
+    pub stream: UnixStream,
+    next_id: u64,
+}
+
+impl Client {
+    pub fn connect(socket: &Path) -> Client {
+        let stream = UnixStream::connect(socket).expect("connects");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        Client { stream, next_id: 1 }
+    }
+
+    pub fn call(&mut self, op: &str, args: Vec<(&str, Value)>) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut entries = vec![("id", Value::from(id)), ("op", Value::from(op))];
+        entries.extend(args);
+        frame::write_frame(&mut self.stream, &map::build(entries)).unwrap();
+        let response = frame::read_frame(&mut self.stream, u32::MAX).expect("an answer");
+        assert_eq!(
+            map::get(&response, "id"),
+            Some(&Value::from(id)),
+            "{response:?}"
+        );
+        response
+    }
+
+    pub fn ok(&mut self, op: &str, args: Vec<(&str, Value)>) -> Value {
+        let response = self.call(op, args);
+        assert_eq!(
+            map::get(&response, "ok"),
+            Some(&Value::Bool(true)),
+            "{op}: {response:?}"
+        );
+        response
+    }
+
+    /// Calls and expects a failure; returns the error map.
+    pub fn fails(&mut self, op: &str, args: Vec<(&str, Value)>, code: &str) -> Value {
+        let response = self.call(op, args);
+        assert_eq!(
+            map::get(&response, "ok"),
+            Some(&Value::Bool(false)),
+            "{op}: {response:?}"
+        );
+        let error = map::get(&response, "error").cloned().unwrap();
+        assert_eq!(
+            map::get_text(&error, "code"),
+            Some(code),
+            "{op}: {response:?}"
+        );
+        error
+    }
+
+    /// Reads one raw answer, or `None` once the server closed the connection.
+    pub fn read_raw(&mut self) -> Option<Value> {
+        frame::read_frame(&mut self.stream, u32::MAX).ok()
+    }
+
+    pub fn assert_closed(&mut self) {
+        let mut byte = [0u8; 1];
+        assert_eq!(
+            self.stream.read(&mut byte).unwrap(),
+            0,
+            "connection should be closed"
+        );
+    }
+}
+
+pub fn text(s: &str) -> Value {
+    Value::from(s)
+}
+
+pub fn obj(entries: Vec<(&str, Value)>) -> Value {
+    map::build(entries)
+}
+
+pub fn list(items: Vec<Value>) -> Value {
+    Value::Array(items)
+}
+
+pub fn field(name: &str, ty: &str, default: Option<Value>) -> Value {
+    let mut e = vec![
+        ("name", text(name)),
+        ("type", text(ty)),
+        ("nullable", Value::Bool(false)),
+    ];
+    if let Some(d) = default {
+        e.push(("default", d));
+    }
+    obj(e)
+}
+
+pub fn bank_schema() -> Vec<(&'static str, Value)> {
+    let account = obj(vec![
+        ("name", text("Account")),
+        ("id", text("uuid")),
+        (
+            "fields",
+            list(vec![
+                field("uuid", "string", None),
+                field("name", "string", None),
+                field("balance", "int", Some(Value::from(0))),
+            ]),
+        ),
+        ("indexes", list(vec![text("balance")])),
+    ]);
+    let rule = |op: &str, fields: Vec<Value>| {
+        obj(vec![
+            ("op", text(op)),
+            ("entity", text("Account")),
+            ("id", Value::Null),
+            ("fields", list(fields)),
+        ])
+    };
+    let set = |field: &str, op: &str, prop: &str| {
+        obj(vec![
+            ("field", text(field)),
+            ("op", text(op)),
+            ("prop", text(prop)),
+        ])
+    };
+    let events = list(vec![
+        obj(vec![
+            ("name", text("AccountOpened")),
+            (
+                "rules",
+                list(vec![rule("create", vec![set("name", "set", "name")])]),
+            ),
+        ]),
+        obj(vec![
+            ("name", text("BalanceIncreased")),
+            (
+                "rules",
+                list(vec![rule("update", vec![set("balance", "add", "amount")])]),
+            ),
+        ]),
+        obj(vec![
+            ("name", text("AccountClosed")),
+            ("rules", list(vec![rule("delete", vec![])])),
+        ]),
+    ]);
+    vec![("entities", list(vec![account])), ("events", events)]
+}
+
+pub fn event(id: &str, ty: &str, data: Vec<(&str, Value)>) -> Value {
+    obj(vec![
+        ("id", text(id)),
+        ("type", text(ty)),
+        ("data", obj(data)),
+    ])
+}
+
+pub fn commit(key: &str, expected: Value, events: Vec<Value>) -> Vec<(&'static str, Value)> {
+    vec![(
+        "streams",
+        list(vec![obj(vec![
+            ("aggregate", text("AccountAggregateRoot")),
+            ("id", text(key)),
+            ("expected", expected),
+            ("events", list(events)),
+        ])]),
+    )]
+}
+
+pub fn get<'a>(v: &'a Value, path: &[&str]) -> &'a Value {
+    path.iter().fold(v, |v, k| {
+        map::get(v, k).unwrap_or_else(|| panic!("no {k} in {v:?}"))
+    })
+}
+
+pub fn int(v: &Value) -> i128 {
+    v.as_integer()
+        .map(i128::from)
+        .unwrap_or_else(|| panic!("not an int: {v:?}"))
+}
+
+pub fn open_and_fund(c: &mut Client, key: &str, amount: i64) {
+    c.ok(
+        "commit",
+        commit(
+            key,
+            text("none"),
+            vec![event(
+                &format!("{key}-e1"),
+                "AccountOpened",
+                vec![("name", text(key))],
+            )],
+        ),
+    );
+    c.ok(
+        "commit",
+        commit(
+            key,
+            Value::from(1),
+            vec![event(
+                &format!("{key}-e2"),
+                "BalanceIncreased",
+                vec![("amount", Value::from(amount))],
+            )],
+        ),
+    );
+}
