@@ -126,11 +126,7 @@ fn snapshots_on_schedule_and_request_restart_fast_and_a_damaged_one_falls_back()
     let server = Server::start_logged(dir.path(), &flags);
     assert_eq!(balances(&server), before);
     let log = std::fs::read_to_string(dir.path().join("residentd.log")).unwrap();
-    let loaded = log
-        .lines()
-        .filter(|l| l.contains("state loaded"))
-        .next_back()
-        .unwrap();
+    let loaded = log.lines().rfind(|l| l.contains("state loaded")).unwrap();
     assert!(loaded.contains("snapshot_position=60"), "{loaded}");
     assert!(loaded.contains("events_replayed=5"), "{loaded}");
     assert!(loaded.contains("entities_loaded=30"), "{loaded}");
@@ -199,19 +195,16 @@ impl Lcg {
     }
 }
 
+/// A commit sent without an answer: its stream key, the request, its event id.
+type InDoubt = Option<(String, Vec<(&'static str, Value)>, String)>;
+
 /// What the clients were told: event ids acknowledged, per stream.
 type Acked = Arc<Mutex<HashMap<String, Vec<String>>>>;
 
 /// One client for one round: commits to its streams until the server dies. A commit
 /// whose answer never came is resent at the start of the next round (an in-doubt
 /// commit must land exactly once).
-fn client_round(
-    socket: &Path,
-    client: usize,
-    round: usize,
-    in_doubt: &mut Option<(String, Vec<(&'static str, Value)>, String)>,
-    acked: &Acked,
-) {
+fn client_round(socket: &Path, client: usize, round: usize, in_doubt: &mut InDoubt, acked: &Acked) {
     let Ok(mut c) = std::panic::catch_unwind(|| Client::connect(socket)) else {
         return;
     };
