@@ -236,7 +236,7 @@ fn duplicate_of(
             .find(|e| e.id == id)
             .ok_or_else(|| ServerError::internal(format!("event {id} is not in its record")))?;
         for key in projection::targets(state.schema(), event) {
-            touched.add(key);
+            touched.add(key, None);
         }
     }
     let entities = current_states(state, touched.into_keys());

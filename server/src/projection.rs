@@ -22,24 +22,33 @@ pub type Tables = imbl::HashMap<String, Table>;
 /// An entity a commit touched: `(entity type, id)`.
 pub type EntityKey = (String, String);
 
-/// The entities a commit touched, each once, in first-touch order. The set keeps a
-/// commit of many streams linear: searching the list alone made it quadratic.
+/// The entities a commit touched, each once, in first-touch order, with each one's
+/// value before the commit (for the index update). The set keeps a commit of many
+/// streams linear: searching the list alone made it quadratic.
 #[derive(Debug, Default)]
 pub struct Touched {
     order: Vec<EntityKey>,
+    before: Vec<Option<Arc<Entity>>>,
     seen: std::collections::HashSet<EntityKey>,
 }
 
 impl Touched {
-    pub fn add(&mut self, key: EntityKey) {
+    /// Records `key`, and `before` as its value before the commit if this is its first
+    /// touch. Keeping the old values here, rather than a copy of the tables, lets the
+    /// tables change in place: a copy would make every change copy its path of nodes.
+    pub fn add(&mut self, key: EntityKey, before: Option<Arc<Entity>>) {
         if !self.seen.contains(&key) {
             self.seen.insert(key.clone());
             self.order.push(key);
+            self.before.push(before);
         }
     }
 
-    pub fn keys(&self) -> &[EntityKey] {
-        &self.order
+    /// Each touched entity with its value before the commit.
+    pub fn with_before(&self) -> impl Iterator<Item = (&EntityKey, Option<&Arc<Entity>>)> {
+        self.order
+            .iter()
+            .zip(self.before.iter().map(Option::as_ref))
     }
 
     pub fn into_keys(self) -> Vec<EntityKey> {
@@ -74,8 +83,9 @@ pub fn apply_event(
         // applies whole commits to a copy and drops it on error, so a partial change
         // here is never seen.
         let table = tables.entry(rule.entity.clone()).or_default();
+        let before = table.get(&id).cloned();
         apply_rule(entity_def, rule, table, &id, event)?;
-        touched.add((rule.entity.clone(), id));
+        touched.add((rule.entity.clone(), id), before);
     }
     Ok(())
 }

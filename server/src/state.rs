@@ -21,11 +21,11 @@ use crate::schema::{EntityDef, Schema};
 use crate::segments::RecordRef;
 
 /// Event ids are remembered for idempotent resends in two generations of this many:
-/// a resend is recognised while its events are among the last 250,000–500,000
+/// a resend is recognised while its events are among the last 50,000–100,000
 /// recorded. Clients resend right after a reconnect, so the window is generous, and
 /// bounded so that memory and snapshots do not grow with the history.
 #[cfg(not(test))]
-pub const EVENT_IDS_GENERATION: usize = 250_000;
+pub const EVENT_IDS_GENERATION: usize = 50_000;
 /// Small in unit tests, so that they cross generations.
 #[cfg(test)]
 pub const EVENT_IDS_GENERATION: usize = 8;
@@ -152,8 +152,6 @@ impl State {
         events: &[Arc<StoredEvent>],
         at: RecordRef,
     ) -> Result<Vec<EntityKey>, ServerError> {
-        // O(1): the tables as they were, to tell the indexes what each entity was.
-        let before = self.tables.clone();
         let mut touched = projection::Touched::default();
         for event in events {
             // Positions are global and gapless, versions gapless per stream; the writer
@@ -194,7 +192,7 @@ impl State {
                 .or_insert(0) += 1;
             self.position = event.position;
         }
-        self.reindex(&before, touched.keys());
+        self.reindex(&touched);
         Ok(touched.into_keys())
     }
 
@@ -215,15 +213,14 @@ impl State {
         );
     }
 
-    /// Brings the indexes of the touched entities from their `before` values to their
-    /// current ones. Once per commit rather than per event: an entity changed by several
-    /// events of one commit moves once.
-    fn reindex(&mut self, before: &Tables, touched: &[EntityKey]) {
-        for (entity_type, id) in touched {
+    /// Brings the indexes of the touched entities from their values before the commit
+    /// to their current ones. Once per commit rather than per event: an entity changed
+    /// by several events of one commit moves once.
+    fn reindex(&mut self, touched: &projection::Touched) {
+        for ((entity_type, id), old) in touched.with_before() {
             let Some(indexes) = self.indexes.get_mut(entity_type) else {
                 continue;
             };
-            let old = before.get(entity_type).and_then(|t| t.get(id));
             let new = self.tables.get(entity_type).and_then(|t| t.get(id));
             index::update(indexes, id, old, new);
         }

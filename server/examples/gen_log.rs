@@ -1,0 +1,173 @@
+//! Writes a large data directory for the restart benchmark (bench/restart): the bank
+//! schema and `entities × events_per_entity` events, one event per commit record as
+//! PHP commits them, interleaved across streams as live traffic would be.
+//!
+//! It goes through the server's own encoding, framing and segment code, so residentd
+//! replays the result exactly as it would a log it wrote itself.
+//!
+//! `cargo run --release -p resident-server --example gen_log -- --data DIR --entities 1000000 --events-per-entity 10`
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::Parser;
+use resident_protocol::{map, Value};
+use resident_server::event::{stream_name, StoredEvent};
+use resident_server::fsync::Fsync;
+use resident_server::log::frame_record;
+use resident_server::record::{encode_commit, encode_schema};
+use resident_server::schema::SchemaPart;
+use resident_server::segments::{self, Log};
+use resident_server::state::State;
+use resident_server::wire::Node;
+
+#[derive(Parser)]
+struct Args {
+    /// An empty or missing data directory
+    #[arg(long)]
+    data: PathBuf,
+    #[arg(long, default_value_t = 1_000_000)]
+    entities: u64,
+    /// The first opens the account, the rest each add to its balance
+    #[arg(long, default_value_t = 10)]
+    events_per_entity: u64,
+}
+
+/// Bytes gathered before one append: large writes, as group commit makes them.
+const WRITE_BYTES: usize = 1 << 20;
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    anyhow::ensure!(
+        segments::list(&args.data)?.is_empty(),
+        "{} already holds a log",
+        args.data.display()
+    );
+    let started = Instant::now();
+    let mut log = Log::open(&args.data, 1, segments::SEGMENT_BYTES_DEFAULT, Fsync::Never)?;
+    let mut framed = Vec::new();
+    frame_record(&encode_schema(&bank_schema()?), &mut framed);
+    let mut position = 0u64;
+    for version in 1..=args.events_per_entity {
+        for entity in 0..args.entities {
+            position += 1;
+            let key = uuid(entity, 0);
+            let (event_type, data) = if version == 1 {
+                (
+                    "AccountOpened",
+                    vec![("name", Value::from(format!("Account {entity}")))],
+                )
+            } else {
+                ("BalanceIncreased", vec![("amount", Value::from(10))])
+            };
+            let event = StoredEvent {
+                id: uuid(position, 1),
+                event_type: event_type.to_string(),
+                stream: Arc::from(stream_name("AccountAggregateRoot", &key)),
+                aggregate: "AccountAggregateRoot".to_string(),
+                key,
+                version,
+                position,
+                data: map::build(data),
+                meta: map::build(vec![(
+                    "recorded_at",
+                    Value::from("2026-11-26T10:00:00.000000Z"),
+                )]),
+            };
+            frame_record(&encode_commit(&[Arc::new(event)]), &mut framed);
+            if framed.len() >= WRITE_BYTES {
+                log.rotate_if_full()?;
+                log.append(&framed)?;
+                framed.clear();
+            }
+        }
+    }
+    log.rotate_if_full()?;
+    log.append(&framed)?;
+    log.sync()?;
+    println!(
+        "wrote {position} events for {} entities to {} in {:.1} s ({} segments)",
+        args.entities,
+        args.data.display(),
+        started.elapsed().as_secs_f64(),
+        segments::list(&args.data)?.len()
+    );
+    Ok(())
+}
+
+/// A uuid-shaped id, unique per `(n, kind)`.
+fn uuid(n: u64, kind: u64) -> String {
+    format!("{:08x}-{:04x}-4000-8000-{:012x}", n >> 16, n & 0xffff, kind)
+}
+
+/// The bank schema of the PHP example: Account {uuid, name, balance (indexed)}.
+fn bank_schema() -> anyhow::Result<resident_server::schema::Schema> {
+    let text = |s: &str| Value::from(s);
+    let field = |name: &str, ty: &str| {
+        let mut entries = vec![
+            ("name", text(name)),
+            ("type", text(ty)),
+            ("nullable", Value::Bool(false)),
+        ];
+        if ty == "int" {
+            entries.push(("default", Value::from(0)));
+        }
+        map::build(entries)
+    };
+    let rule = |op: &str, field: &str, field_op: &str, prop: &str| {
+        map::build(vec![
+            ("op", text(op)),
+            ("entity", text("Account")),
+            ("id", Value::Null),
+            (
+                "fields",
+                Value::Array(vec![map::build(vec![
+                    ("field", text(field)),
+                    ("op", text(field_op)),
+                    ("prop", text(prop)),
+                ])]),
+            ),
+        ])
+    };
+    let event = |name: &str, rule: Value| {
+        map::build(vec![
+            ("name", text(name)),
+            ("rules", Value::Array(vec![rule])),
+        ])
+    };
+    let register = map::build(vec![
+        (
+            "entities",
+            Value::Array(vec![map::build(vec![
+                ("name", text("Account")),
+                ("id", text("uuid")),
+                (
+                    "fields",
+                    Value::Array(vec![
+                        field("uuid", "string"),
+                        field("name", "string"),
+                        field("balance", "int"),
+                    ]),
+                ),
+                ("indexes", Value::Array(vec![text("balance")])),
+            ])]),
+        ),
+        (
+            "events",
+            Value::Array(vec![
+                event("AccountOpened", rule("create", "name", "set", "name")),
+                event(
+                    "BalanceIncreased",
+                    rule("update", "balance", "add", "amount"),
+                ),
+            ]),
+        ),
+    ]);
+    let part = SchemaPart::parse(&Node::root(&register, "register"))
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let mut state = State::default();
+    let (_, schema) = resident_server::register::execute(&mut state, &part)
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    schema.ok_or_else(|| anyhow::anyhow!("the schema did not register"))
+}
