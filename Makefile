@@ -49,8 +49,10 @@ run: build
 
 test: build test-rust test-ext test-php stubs-check
 
+# The disk-full test mounts a small tmpfs, so it needs root or passwordless sudo.
 test-rust:
 	cargo test --release --workspace
+	cargo test --release -p resident-server --test disk_full -- --ignored
 
 # The extension's own checks: every native class and method (smoke.php, once with a
 # stand-in schema registry, once with php-lib) and hydration edge cases.

@@ -1,0 +1,190 @@
+//! A real full disk: residentd's data directory on a small tmpfs, filled by commits.
+//!
+//! Needs to mount a tmpfs (root, or passwordless sudo), so it is `#[ignore]`d for a
+//! plain `cargo test`; `make test` runs it with `--ignored`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use nix::sys::signal::Signal;
+use resident_protocol::{map, Value};
+
+mod common;
+
+use common::*;
+
+/// A tmpfs mounted for the test's life, owned by the test's user.
+struct Mount {
+    path: PathBuf,
+}
+
+fn privileged(program: &str) -> Command {
+    if nix::unistd::geteuid().is_root() {
+        Command::new(program)
+    } else {
+        let mut c = Command::new("sudo");
+        c.args(["-n", program]);
+        c
+    }
+}
+
+impl Mount {
+    fn tmpfs(path: &Path, size: &str) -> Mount {
+        std::fs::create_dir_all(path).unwrap();
+        let options = format!(
+            "size={size},uid={},gid={}",
+            nix::unistd::getuid(),
+            nix::unistd::getgid()
+        );
+        let status = privileged("mount")
+            .args(["-t", "tmpfs", "-o", &options, "tmpfs"])
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "mounting a tmpfs needs root or passwordless sudo"
+        );
+        Mount {
+            path: path.to_path_buf(),
+        }
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = privileged("umount").arg(&self.path).status();
+    }
+}
+
+fn open_account(c: &mut Client, key: &str, name: &str) -> Value {
+    c.call(
+        "commit",
+        commit(
+            key,
+            text("none"),
+            vec![event(
+                &format!("{key}-opened"),
+                "AccountOpened",
+                vec![("name", text(name))],
+            )],
+        ),
+    )
+}
+
+#[test]
+#[ignore = "mounts a tmpfs (root or sudo); make test runs it with --ignored"]
+fn a_full_disk_refuses_commits_keeps_reads_and_recovers_once_space_is_freed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mount = Mount::tmpfs(&dir.path().join("disk"), "256k");
+    // Something to delete later, to free space the way an operator would.
+    let filler = mount.path.join("filler");
+    std::fs::write(&filler, vec![7u8; 64 * 1024]).unwrap();
+    let data = mount.path.join("data");
+    let socket = dir.path().join("resident.sock");
+    let flags = ["--snapshot-every-events", "1000000000"];
+    let start = || {
+        let child = Command::new(env!("CARGO_BIN_EXE_residentd"))
+            .arg("--socket")
+            .arg(&socket)
+            .arg("--data")
+            .arg(&data)
+            .args(flags)
+            .env("RUST_LOG", "warn")
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Server {
+            child,
+            socket: socket.clone(),
+            data: data.clone(),
+        };
+        server.wait_ready();
+        server
+    };
+    let mut server = start();
+    let mut c = server.client();
+    c.ok("register", bank_schema());
+
+    // Fill the disk: 2 KiB names, until a commit is refused.
+    let name = "n".repeat(2048);
+    let mut opened = Vec::new();
+    let error = loop {
+        let key = format!("k{}", opened.len());
+        let answer = open_account(&mut c, &key, &name);
+        if map::get(&answer, "ok") == Some(&Value::Bool(true)) {
+            opened.push(key);
+            assert!(opened.len() < 1000, "the 256 KiB disk never filled");
+            continue;
+        }
+        break map::get(&answer, "error").cloned().unwrap();
+    };
+    assert_eq!(
+        map::get_text(&error, "code"),
+        Some("disk_full"),
+        "{error:?}"
+    );
+    let message = map::get_text(&error, "message").unwrap();
+    assert!(message.contains("disk full"), "{message}");
+    assert!(opened.len() > 10, "only {} commits fit", opened.len());
+
+    // Still full: refused again, nothing half-visible, reads go on.
+    let refused = open_account(&mut c, "refused", &name);
+    assert_eq!(
+        map::get_text(get(&refused, &["error"]), "code"),
+        Some("disk_full")
+    );
+    let found = c.ok(
+        "find",
+        vec![("entity", text("Account")), ("key", text(&opened[0]))],
+    );
+    assert_eq!(
+        map::get_text(get(&found, &["entity"]), "name"),
+        Some(name.as_str())
+    );
+    let missing = c.ok(
+        "find",
+        vec![("entity", text("Account")), ("key", text("refused"))],
+    );
+    assert_eq!(get(&missing, &["entity"]), &Value::Null);
+    let stats = c.ok("stats", vec![]);
+    assert_eq!(int(get(&stats, &["position"])), opened.len() as i128);
+
+    // Space freed: writes resume without a restart.
+    std::fs::remove_file(&filler).unwrap();
+    c.ok(
+        "commit",
+        commit(
+            "after",
+            text("none"),
+            vec![event(
+                "after-opened",
+                "AccountOpened",
+                vec![("name", text("after"))],
+            )],
+        ),
+    );
+    drop(c);
+
+    // After a crash, exactly the acknowledged commits are there.
+    server.signal(Signal::SIGKILL);
+    let server = start();
+    let mut c = server.client();
+    let stats = c.ok("stats", vec![]);
+    assert_eq!(int(get(&stats, &["position"])), opened.len() as i128 + 1);
+    for key in opened.iter().chain([&"after".to_string()]) {
+        let found = c.ok(
+            "find",
+            vec![("entity", text("Account")), ("key", text(key))],
+        );
+        assert_ne!(get(&found, &["entity"]), &Value::Null, "{key} was lost");
+    }
+    let missing = c.ok(
+        "find",
+        vec![("entity", text("Account")), ("key", text("refused"))],
+    );
+    assert_eq!(get(&missing, &["entity"]), &Value::Null);
+    drop(c);
+    drop(server);
+    drop(mount);
+}
