@@ -170,10 +170,9 @@ pub fn execute(
         }
         stream_versions.push((stream.to_string(), version));
     }
-    let mut next = state.clone();
-    let touched = next.apply_commit(&events, at)?;
-    let entities = current_states(&next, touched);
-    *state = next;
+    // All or nothing, in place: see `State::apply_commit`.
+    let touched = state.apply_commit(&events, at)?;
+    let entities = current_states(state, touched);
     let outcome = CommitOutcome {
         position,
         duplicate: false,
@@ -218,7 +217,8 @@ fn duplicate_of(
     }
     let mut position = 0;
     let mut streams: Vec<(String, u64)> = Vec::new();
-    let mut touched = projection::Touched::default();
+    let mut touched = Vec::new();
+    let mut seen = HashSet::new();
     // Each record is read back once: a resend's events mostly share one.
     let mut records: Vec<(RecordRef, Vec<Arc<StoredEvent>>)> = Vec::new();
     for (id, location) in known {
@@ -236,10 +236,12 @@ fn duplicate_of(
             .find(|e| e.id == id)
             .ok_or_else(|| ServerError::internal(format!("event {id} is not in its record")))?;
         for key in projection::targets(state.schema(), event) {
-            touched.add(key, None);
+            if seen.insert(key.clone()) {
+                touched.push(key);
+            }
         }
     }
-    let entities = current_states(state, touched.into_keys());
+    let entities = current_states(state, touched);
     Ok(Some(CommitOutcome {
         position,
         duplicate: true,
@@ -318,6 +320,32 @@ mod tests {
         assert_eq!(run(&mut s, &request).unwrap_err().code, "conflict");
         assert_eq!(field_of(&s, "a", "balance"), Value::from(0));
         assert_eq!(s.position(), 2);
+    }
+
+    #[test]
+    fn a_commit_failing_on_a_later_event_changes_nothing() {
+        let mut s = bank();
+        open(&mut s, "a");
+        let before = s.clone();
+        let request = CommitRequest {
+            streams: vec![
+                StreamWrite {
+                    aggregate: AGGREGATE.into(),
+                    key: "a".into(),
+                    expected: Any,
+                    events: vec![bump("1"), bump("2")],
+                },
+                StreamWrite {
+                    aggregate: AGGREGATE.into(),
+                    key: "missing".into(),
+                    expected: Any,
+                    events: vec![bump("3")],
+                },
+            ],
+        };
+        assert_eq!(run(&mut s, &request).unwrap_err().code, "not_found");
+        assert_eq!(s.difference(&before), None);
+        assert_eq!(s.event_location("1"), None);
     }
 
     #[test]

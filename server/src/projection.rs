@@ -1,8 +1,8 @@
 //! Applies an event's projection rules to the entity tables. Pure: no I/O, no clock.
 //!
 //! The writer and the log replay both come through here, so a state rebuilt from the
-//! log is the state that was acknowledged. Errors leave the tables partly changed;
-//! callers work on a clone (cheap: the tables are persistent maps) and drop it on error.
+//! log is the state that was acknowledged. A commit's changes are worked out first
+//! ([`Changes`]) and written only once every event of it applied.
 
 use std::sync::Arc;
 
@@ -22,25 +22,54 @@ pub type Tables = imbl::HashMap<String, Table>;
 /// An entity a commit touched: `(entity type, id)`.
 pub type EntityKey = (String, String);
 
-/// The entities a commit touched, each once, in first-touch order, with each one's
-/// value before the commit (for the index update). The set keeps a commit of many
-/// streams linear: searching the list alone made it quadratic.
+/// The entity changes of one commit, worked out without touching the tables: each
+/// touched entity once, in first-touch order, with its value before the commit and its
+/// value now (`None`: absent or deleted). A commit that fails part-way thus leaves the
+/// state as it was, and one that succeeds changes the tables in place, with no copy of
+/// the state to roll back to (a copy would make every change copy its path of nodes).
 #[derive(Debug, Default)]
-pub struct Touched {
+pub struct Changes {
     order: Vec<EntityKey>,
     before: Vec<Option<Arc<Entity>>>,
-    seen: std::collections::HashSet<EntityKey>,
+    after: std::collections::HashMap<EntityKey, Option<Arc<Entity>>>,
 }
 
-impl Touched {
-    /// Records `key`, and `before` as its value before the commit if this is its first
-    /// touch. Keeping the old values here, rather than a copy of the tables, lets the
-    /// tables change in place: a copy would make every change copy its path of nodes.
-    pub fn add(&mut self, key: EntityKey, before: Option<Arc<Entity>>) {
-        if !self.seen.contains(&key) {
-            self.seen.insert(key.clone());
-            self.order.push(key);
-            self.before.push(before);
+impl Changes {
+    /// The entity's value as the commit has it so far.
+    fn current(&self, tables: &Tables, entity_type: &str, id: &str) -> Option<Arc<Entity>> {
+        let key = (entity_type.to_string(), id.to_string());
+        match self.after.get(&key) {
+            Some(value) => value.clone(),
+            None => tables.get(entity_type)?.get(id).cloned(),
+        }
+    }
+
+    fn set(&mut self, tables: &Tables, key: EntityKey, value: Option<Arc<Entity>>) {
+        if !self.after.contains_key(&key) {
+            self.before
+                .push(tables.get(&key.0).and_then(|t| t.get(&key.1)).cloned());
+            self.order.push(key.clone());
+        }
+        self.after.insert(key, value);
+    }
+
+    /// Writes the changes into the tables. Cannot fail.
+    pub fn write_into(&self, tables: &mut Tables) {
+        for key in &self.order {
+            let (entity_type, id) = key;
+            match self.after.get(key).cloned().flatten() {
+                Some(entity) => {
+                    tables
+                        .entry(entity_type.clone())
+                        .or_default()
+                        .insert(id.clone(), entity);
+                }
+                None => {
+                    if let Some(table) = tables.get_mut(entity_type) {
+                        table.remove(id);
+                    }
+                }
+            }
         }
     }
 
@@ -56,13 +85,13 @@ impl Touched {
     }
 }
 
-/// Applies every rule of `event`'s type, adding each entity it touches to `touched`
-/// (once, in first-touch order).
+/// Works out what every rule of `event`'s type does to the entities, on top of the
+/// commit's earlier `changes`, and adds it to them. The tables are only read.
 pub fn apply_event(
     schema: &Schema,
-    tables: &mut Tables,
+    tables: &Tables,
     event: &StoredEvent,
-    touched: &mut Touched,
+    changes: &mut Changes,
 ) -> Result<(), ServerError> {
     let def = schema.events.get(&event.event_type).ok_or_else(|| {
         ServerError::schema(format!(
@@ -78,14 +107,9 @@ pub fn apply_event(
             ))
         })?;
         let id = target_id(rule, event)?;
-        // Changed in place: a table taken out and put back would be shared with `tables`
-        // meanwhile, so every insert would copy its path of nodes again. The caller
-        // applies whole commits to a copy and drops it on error, so a partial change
-        // here is never seen.
-        let table = tables.entry(rule.entity.clone()).or_default();
-        let before = table.get(&id).cloned();
-        apply_rule(entity_def, rule, table, &id, event)?;
-        touched.add((rule.entity.clone(), id), before);
+        let existing = changes.current(tables, &rule.entity, &id);
+        let next = apply_rule(entity_def, rule, existing, &id, event)?;
+        changes.set(tables, (rule.entity.clone(), id), next);
     }
     Ok(())
 }
@@ -125,14 +149,14 @@ fn target_id(rule: &Rule, event: &StoredEvent) -> Result<String, ServerError> {
     }
 }
 
+/// The entity's next value under `rule` (`None`: deleted), from its `existing` one.
 fn apply_rule(
     def: &EntityDef,
     rule: &Rule,
-    table: &mut Table,
+    existing: Option<Arc<Entity>>,
     id: &str,
     event: &StoredEvent,
-) -> Result<(), ServerError> {
-    let existing = table.get(id).cloned();
+) -> Result<Option<Arc<Entity>>, ServerError> {
     match (rule.op, existing) {
         (RuleOp::Create, Some(_)) => Err(ServerError::bad_request(format!(
             "{} {id} already exists",
@@ -142,15 +166,11 @@ fn apply_rule(
             "{} {id} does not exist",
             def.name
         ))),
-        (RuleOp::Delete, Some(_)) => {
-            table.remove(id);
-            Ok(())
-        }
+        (RuleOp::Delete, Some(_)) => Ok(None),
         (RuleOp::Update | RuleOp::Upsert, Some(current)) => {
             let mut entity = current.draft();
             apply_fields(def, &rule.fields, &mut entity, event)?;
-            table.insert(id.to_string(), Arc::new(entity.finish()));
-            Ok(())
+            Ok(Some(Arc::new(entity.finish())))
         }
         (RuleOp::Create | RuleOp::Upsert, None) => {
             let mut entity = new_entity(def, id);
@@ -167,8 +187,7 @@ fn apply_rule(
                     )));
                 }
             }
-            table.insert(id.to_string(), Arc::new(entity.finish()));
-            Ok(())
+            Ok(Some(Arc::new(entity.finish())))
         }
     }
 }

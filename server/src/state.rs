@@ -146,25 +146,33 @@ impl State {
     /// their rules. Used by the writer for new commits and by recovery for logged ones,
     /// so both build the same state.
     ///
-    /// On error `self` is partly changed: apply to a clone and drop it on error.
+    /// All or nothing: everything is checked and the entity changes worked out before
+    /// anything changes, so an error leaves `self` as it was, and success changes it in
+    /// place (no copy to roll back to, which would make each change copy nodes).
     pub fn apply_commit(
         &mut self,
         events: &[Arc<StoredEvent>],
         at: RecordRef,
     ) -> Result<Vec<EntityKey>, ServerError> {
-        let mut touched = projection::Touched::default();
+        let mut changes = projection::Changes::default();
+        let mut versions: std::collections::HashMap<&str, u64> = Default::default();
+        let mut ids = std::collections::HashSet::new();
+        let mut position = self.position;
         for event in events {
             // Positions are global and gapless, versions gapless per stream; the writer
             // numbers them so, and a log that says otherwise is not ours to trust.
-            if event.position != self.position + 1 {
+            if event.position != position + 1 {
                 return Err(ServerError::internal(format!(
                     "event {} has position {}, expected {}",
                     event.id,
                     event.position,
-                    self.position + 1
+                    position + 1
                 )));
             }
-            let version = self.stream_version(&event.stream);
+            let version = match versions.get(&*event.stream) {
+                Some(v) => *v,
+                None => self.stream_version(&event.stream),
+            };
             if event.version != version + 1 {
                 return Err(ServerError::internal(format!(
                     "event {} in stream {} has version {}, expected {}",
@@ -174,13 +182,18 @@ impl State {
                     version + 1
                 )));
             }
-            if self.event_location(&event.id).is_some() {
+            versions.insert(&event.stream, event.version);
+            if !ids.insert(event.id.as_str()) || self.event_location(&event.id).is_some() {
                 return Err(ServerError::bad_request(format!(
                     "event id {} is already recorded",
                     event.id
                 )));
             }
-            projection::apply_event(&self.schema, &mut self.tables, event, &mut touched)?;
+            projection::apply_event(&self.schema, &self.tables, event, &mut changes)?;
+            position = event.position;
+        }
+        // Nothing below can fail.
+        for event in events {
             self.streams
                 .entry(event.stream.clone())
                 .or_default()
@@ -190,10 +203,11 @@ impl State {
                 .event_counts
                 .entry(event.event_type.clone())
                 .or_insert(0) += 1;
-            self.position = event.position;
         }
-        self.reindex(&touched);
-        Ok(touched.into_keys())
+        self.position = position;
+        changes.write_into(&mut self.tables);
+        self.reindex(&changes);
+        Ok(changes.into_keys())
     }
 
     /// Records `event`'s id, moving to a new generation when this one is full. Depends
@@ -216,8 +230,8 @@ impl State {
     /// Brings the indexes of the touched entities from their values before the commit
     /// to their current ones. Once per commit rather than per event: an entity changed
     /// by several events of one commit moves once.
-    fn reindex(&mut self, touched: &projection::Touched) {
-        for ((entity_type, id), old) in touched.with_before() {
+    fn reindex(&mut self, changes: &projection::Changes) {
+        for ((entity_type, id), old) in changes.with_before() {
             let Some(indexes) = self.indexes.get_mut(entity_type) else {
                 continue;
             };
