@@ -380,7 +380,7 @@ mod tests {
             for i in 0..n {
                 let id = format!("k{i:05}");
                 table.insert(
-                    id.clone(),
+                    Arc::from(id.as_str()),
                     Arc::new(account(&id, i as i64 * 1000 - 7, vec![])),
                 );
             }

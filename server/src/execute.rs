@@ -409,10 +409,12 @@ impl<'a> Run<'a> {
                     upper.as_ref().map(String::as_str),
                 ));
                 let candidate =
-                    |(id, entity): (&'a String, &'a std::sync::Arc<Entity>)| Candidate {
-                        key: None,
-                        id,
-                        entity,
+                    |(id, entity): (&'a std::sync::Arc<str>, &'a std::sync::Arc<Entity>)| {
+                        Candidate {
+                            key: None,
+                            id,
+                            entity,
+                        }
                     };
                 if reverse {
                     Box::new(range.rev().map(candidate))

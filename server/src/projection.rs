@@ -15,7 +15,7 @@ use crate::schema::{EntityDef, FieldOp, FieldRule, MetaKey, Rule, RuleOp, Schema
 use crate::value::{kind, Number};
 
 /// The entities of one type, ordered by id so `all` needs no sort.
-pub type Table = imbl::OrdMap<String, Arc<Entity>>;
+pub type Table = imbl::OrdMap<Arc<str>, Arc<Entity>>;
 /// Every entity table, by entity type.
 pub type Tables = imbl::HashMap<String, Table>;
 
@@ -46,8 +46,12 @@ impl Changes {
 
     fn set(&mut self, tables: &Tables, key: EntityKey, value: Option<Arc<Entity>>) {
         if !self.after.contains_key(&key) {
-            self.before
-                .push(tables.get(&key.0).and_then(|t| t.get(&key.1)).cloned());
+            self.before.push(
+                tables
+                    .get(&key.0)
+                    .and_then(|t| t.get(key.1.as_str()))
+                    .cloned(),
+            );
             self.order.push(key.clone());
         }
         self.after.insert(key, value);
@@ -62,11 +66,11 @@ impl Changes {
                     tables
                         .entry(entity_type.clone())
                         .or_default()
-                        .insert(id.clone(), entity);
+                        .insert(Arc::from(id.as_str()), entity);
                 }
                 None => {
                     if let Some(table) = tables.get_mut(entity_type) {
-                        table.remove(id);
+                        table.remove(id.as_str());
                     }
                 }
             }

@@ -124,10 +124,7 @@ pub fn write(state: &State, log_at: RecordRef, out: impl Write) -> io::Result<u6
             "entities",
             vec![("type", Value::from(name.as_str()))],
             table.iter().map(|(id, entity)| {
-                vec![
-                    Value::from(id.as_str()),
-                    Value::Bytes(entity.encoded().to_vec()),
-                ]
+                vec![Value::from(&**id), Value::Bytes(entity.encoded().to_vec())]
             }),
         )?;
     }
@@ -147,7 +144,7 @@ pub fn write(state: &State, log_at: RecordRef, out: impl Write) -> io::Result<u6
             vec![("generation", Value::from(generation))],
             ids.iter().map(|(id, l)| {
                 vec![
-                    Value::from(id.as_str()),
+                    Value::from(&**id),
                     Value::from(&*l.stream),
                     Value::from(l.version),
                     Value::from(l.position),
@@ -316,7 +313,7 @@ fn load_rows(state: &mut State, kind: &str, node: &Node<'_>, rows: &[Value]) -> 
                     return Err(bad("an entity row is not [id, bytes]"));
                 };
                 let entity = Entity::from_encoded(bytes)?;
-                table.insert(text(id)?.to_string(), Arc::new(entity));
+                table.insert(Arc::from(text(id)?), Arc::new(entity));
             }
         }
         "streams" => {
@@ -343,7 +340,7 @@ fn load_rows(state: &mut State, kind: &str, node: &Node<'_>, rows: &[Value]) -> 
                     return Err(bad("an event id row is short"));
                 };
                 ids.insert(
-                    text(id)?.to_string(),
+                    Arc::from(text(id)?),
                     EventLocation {
                         stream: Arc::from(text(stream)?),
                         version: number(version)?,

@@ -40,7 +40,7 @@ pub struct EventLocation {
     pub at: RecordRef,
 }
 
-pub type EventIds = imbl::HashMap<String, EventLocation>;
+pub type EventIds = imbl::HashMap<Arc<str>, EventLocation>;
 
 /// Fields are visible to the crate for [`crate::snapshot`], which writes and reads
 /// them whole; everything else goes through the methods.
@@ -199,10 +199,13 @@ impl State {
                 .or_default()
                 .push_back(at);
             self.remember_event_id(event, at);
-            *self
-                .event_counts
-                .entry(event.event_type.clone())
-                .or_insert(0) += 1;
+            // Looked up by &str first: the type name is allocated once, not per event.
+            match self.event_counts.get_mut(event.event_type.as_str()) {
+                Some(count) => *count += 1,
+                None => {
+                    self.event_counts.insert(event.event_type.clone(), 1);
+                }
+            }
         }
         self.position = position;
         changes.write_into(&mut self.tables);
@@ -217,7 +220,7 @@ impl State {
             self.event_ids_previous = std::mem::take(&mut self.event_ids);
         }
         self.event_ids.insert(
-            event.id.clone(),
+            Arc::from(event.id.as_str()),
             EventLocation {
                 stream: event.stream.clone(),
                 version: event.version,
@@ -235,7 +238,10 @@ impl State {
             let Some(indexes) = self.indexes.get_mut(entity_type) else {
                 continue;
             };
-            let new = self.tables.get(entity_type).and_then(|t| t.get(id));
+            let new = self
+                .tables
+                .get(entity_type)
+                .and_then(|t| t.get(id.as_str()));
             index::update(indexes, id, old, new);
         }
     }
