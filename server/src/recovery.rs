@@ -18,6 +18,11 @@ use crate::state::State;
 /// How often a long replay reports progress.
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 
+/// Records decoded per chunk handed to the applying thread, and chunks decoded ahead:
+/// bounds the memory the decoding thread may run ahead with.
+const DECODED_CHUNK_RECORDS: usize = 1024;
+const DECODED_CHUNKS_AHEAD: usize = 8;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// For the server: cut a torn tail off the log file.
@@ -123,49 +128,67 @@ pub fn load(data_dir: &Path, mode: Mode, use_snapshots: bool) -> anyhow::Result<
             report.torn = Some((read.path.clone(), *offset, reason.clone()));
             end = *offset;
         }
-        for body in &read.records {
-            let at = read.record_ref(body);
-            if at < resume_at {
-                continue;
-            }
-            let damaged = |what: String| {
-                anyhow::anyhow!(
-                    "log file {} record at offset {} {what}; its checksum is valid, so this is \
-                     not a torn write: refusing to start. Back the data directory up and report \
-                     it; `resident verify --data {}` shows the damage",
-                    read.path.display(),
-                    at.offset(),
-                    data_dir.display()
-                )
-            };
-            let bytes = read.bytes.get(body.clone()).unwrap_or_default();
-            match record::decode(bytes)
-                .map_err(|e| damaged(format!("cannot be read: {}", e.message)))?
-            {
-                Record::Commit(events) => {
-                    state
-                        .apply_commit(&events, at)
-                        .map_err(|e| damaged(format!("cannot be applied: {}", e.message)))?;
-                    report.events_replayed += events.len() as u64;
+        let damaged = |at: RecordRef, what: String| {
+            anyhow::anyhow!(
+                "log file {} record at offset {} {what}; its checksum is valid, so this is \
+                 not a torn write: refusing to start. Back the data directory up and report \
+                 it; `resident verify --data {}` shows the damage",
+                read.path.display(),
+                at.offset(),
+                data_dir.display()
+            )
+        };
+        // Decoding (CBOR into events) runs on a second thread, a chunk of records ahead of
+        // applying: the two take similar time, and neither depends on the other's result.
+        std::thread::scope(|scope| -> anyhow::Result<()> {
+            let (tx, rx) = std::sync::mpsc::sync_channel(DECODED_CHUNKS_AHEAD);
+            let read = &read;
+            scope.spawn(move || {
+                let records = read
+                    .records
+                    .iter()
+                    .filter(|body| read.record_ref(body) >= resume_at);
+                let mut chunk = Vec::with_capacity(DECODED_CHUNK_RECORDS);
+                for body in records {
+                    let at = read.record_ref(body);
+                    let bytes = read.bytes.get(body.clone()).unwrap_or_default();
+                    chunk.push((at, record::decode(bytes)));
+                    if chunk.len() == DECODED_CHUNK_RECORDS
+                        && tx.send(std::mem::take(&mut chunk)).is_err()
+                    {
+                        return; // the applying side stopped at an error
+                    }
                 }
-                Record::Schema(schema) => {
-                    schema
-                        .validate()
-                        .map_err(|e| damaged(format!("holds an invalid schema: {}", e.message)))?;
-                    state.install_schema(schema);
+                let _ = tx.send(chunk);
+            });
+            for (at, decoded) in rx.iter().flatten() {
+                match decoded.map_err(|e| damaged(at, format!("cannot be read: {}", e.message)))? {
+                    Record::Commit(events) => {
+                        state.apply_commit(&events, at).map_err(|e| {
+                            damaged(at, format!("cannot be applied: {}", e.message))
+                        })?;
+                        report.events_replayed += events.len() as u64;
+                    }
+                    Record::Schema(schema) => {
+                        schema.validate().map_err(|e| {
+                            damaged(at, format!("holds an invalid schema: {}", e.message))
+                        })?;
+                        state.install_schema(schema);
+                    }
+                }
+                if last_progress.elapsed() >= PROGRESS_EVERY {
+                    last_progress = Instant::now();
+                    tracing::info!(
+                        segment = %read.path.display(),
+                        segments_left = replay.len() - i - 1,
+                        events_replayed = report.events_replayed,
+                        position = state.position(),
+                        "replaying the log"
+                    );
                 }
             }
-            if last_progress.elapsed() >= PROGRESS_EVERY {
-                last_progress = Instant::now();
-                tracing::info!(
-                    segment = %read.path.display(),
-                    segments_left = replay.len() - i - 1,
-                    events_replayed = report.events_replayed,
-                    position = state.position(),
-                    "replaying the log"
-                );
-            }
-        }
+            Ok(())
+        })?;
         log_end = RecordRef::new(number, end);
     }
     report.took = started.elapsed();
