@@ -260,13 +260,27 @@ impl Log {
         })
     }
 
-    /// A log whose appends fail (its file is open read-only), to test what the writer
+    /// A log whose writes fail (its file is open read-only), to test what the writer
     /// does when the disk fails.
     #[cfg(test)]
     pub fn failing_for_tests(data_dir: &Path) -> Log {
         let mut log = Log::open(data_dir, 1, SEGMENT_BYTES_DEFAULT, Fsync::Always).unwrap();
         log.file = File::open(log.path()).unwrap();
         log
+    }
+
+    /// A log whose writes succeed and whose fsyncs fail: its "file" is a pipe, which
+    /// takes writes and refuses fdatasync (EINVAL), through the very calls a failing
+    /// disk would fail.
+    #[cfg(test)]
+    pub fn unsyncable_for_tests(data_dir: &Path, fsync: Fsync) -> (Log, File) {
+        let mut log = Log::open(data_dir, 1, SEGMENT_BYTES_DEFAULT, fsync).unwrap();
+        let (read_end, write_end) = nix::unistd::pipe().unwrap();
+        log.file = File::from(write_end);
+        if let Some(flusher) = &log.flusher {
+            flusher.switch(log.file.try_clone().unwrap()).unwrap();
+        }
+        (log, File::from(read_end))
     }
 
     pub fn path(&self) -> PathBuf {

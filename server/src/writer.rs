@@ -382,6 +382,61 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_failed_fsync_is_never_retried_and_refuses_every_later_write() {
+        for fsync in [
+            crate::fsync::Fsync::Always,
+            crate::fsync::Fsync::Every(std::time::Duration::from_millis(1)),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let state = bank();
+            let published = Arc::new(ArcSwap::from_pointee(state.clone()));
+            let (log, _pipe) = Log::unsyncable_for_tests(dir.path(), fsync);
+            let writer = Writer::spawn(state, log, published.clone(), None).unwrap();
+            let handle = writer.handle();
+            let opening = |id: &str| {
+                write(
+                    id,
+                    Any,
+                    vec![new_event(
+                        id,
+                        "AccountOpened",
+                        vec![("name", Value::from("A"))],
+                    )],
+                )
+            };
+            let mut refused = None;
+            // Under `every`, the write is answered and the background fsync fails
+            // after it: the next write is refused.
+            for i in 0..200 {
+                match handle.commit(opening(&format!("k{i}"))).await {
+                    Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(2)).await,
+                    Err(e) => {
+                        refused = Some(e);
+                        break;
+                    }
+                }
+            }
+            let err = refused.expect("a failed fsync refused writes");
+            assert_eq!(err.code, "unavailable", "{fsync}");
+            let again = handle.commit(opening("later")).await.unwrap_err();
+            assert_eq!(again.code, "unavailable", "{fsync}");
+            assert!(
+                again.message.contains("failed earlier"),
+                "{}",
+                again.message
+            );
+            if fsync == crate::fsync::Fsync::Always {
+                assert_eq!(
+                    published.load().position(),
+                    0,
+                    "nothing unsynced was published"
+                );
+            }
+            writer.stop().await;
+        }
+    }
+
+    #[tokio::test]
     async fn a_commit_failing_validation_does_not_disturb_its_batch() {
         let dir = tempfile::tempdir().unwrap();
         let log = Log::open(dir.path(), 1, 1 << 20, crate::fsync::Fsync::Always).unwrap();
