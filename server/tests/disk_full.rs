@@ -84,23 +84,9 @@ fn a_full_disk_refuses_commits_keeps_reads_and_recovers_once_space_is_freed() {
     let socket = dir.path().join("resident.sock");
     let flags = ["--snapshot-every-events", "1000000000"];
     let start = || {
-        let child = Command::new(env!("CARGO_BIN_EXE_residentd"))
-            .arg("--socket")
-            .arg(&socket)
-            .arg("--data")
-            .arg(&data)
-            .args(flags)
-            .env("RUST_LOG", "warn")
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = Server {
-            child,
-            socket: socket.clone(),
-            data: data.clone(),
-        };
-        server.wait_ready();
-        server
+        let mut command = residentd(&socket, &data, &flags);
+        command.stderr(std::process::Stdio::null());
+        Server::run(command, socket.clone(), data.clone())
     };
     let mut server = start();
     let mut c = server.client();

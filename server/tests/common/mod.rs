@@ -20,40 +20,31 @@ pub struct Server {
 }
 
 impl Server {
+    /// residentd on `dir/run/resident.sock` with data in `dir/data`.
     pub fn start(dir: &Path, extra: &[&str]) -> Server {
-        let socket = dir.join("run").join("resident.sock");
-        let data = dir.join("data");
-        let child = spawn(&socket, &data, extra);
-        let server = Server {
-            child,
-            socket,
-            data,
-        };
-        server.wait_ready();
-        server
+        let (socket, data) = (dir.join("run").join("resident.sock"), dir.join("data"));
+        Server::run(residentd(&socket, &data, extra), socket, data)
     }
 
     /// Like [`Server::start`], with info logging appended to `dir/residentd.log`.
     pub fn start_logged(dir: &Path, extra: &[&str]) -> Server {
-        let socket = dir.join("run").join("resident.sock");
-        let data = dir.join("data");
+        let (socket, data) = (dir.join("run").join("resident.sock"), dir.join("data"));
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(dir.join("residentd.log"))
             .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_residentd"))
-            .arg("--socket")
-            .arg(&socket)
-            .arg("--data")
-            .arg(&data)
-            .args(extra)
+        let mut command = residentd(&socket, &data, extra);
+        command
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("residentd starts");
+            .stderr(log);
+        Server::run(command, socket, data)
+    }
+
+    /// Spawns `command` (see [`residentd`]) and waits until it listens on `socket`.
+    pub fn run(mut command: Command, socket: PathBuf, data: PathBuf) -> Server {
+        let child = command.spawn().expect("residentd starts");
         let server = Server {
             child,
             socket,
@@ -94,8 +85,10 @@ impl Drop for Server {
     }
 }
 
-pub fn spawn(socket: &Path, data: &Path, extra: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_residentd"))
+/// The residentd command line the tests run: warnings only, stderr kept for the test.
+pub fn residentd(socket: &Path, data: &Path, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_residentd"));
+    command
         .arg("--socket")
         .arg(socket)
         .arg("--data")
@@ -103,7 +96,12 @@ pub fn spawn(socket: &Path, data: &Path, extra: &[&str]) -> Child {
         .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+pub fn spawn(socket: &Path, data: &Path, extra: &[&str]) -> Child {
+    residentd(socket, data, extra)
         .spawn()
         .expect("residentd starts")
 }
