@@ -263,28 +263,26 @@ impl Core {
                 }
             }
         }
+        let mut failure = None;
         if !framed.is_empty() {
-            if let Err(e) = self.log.append(&framed) {
-                let refusal = self.append_failed(e);
-                for p in pending {
-                    match p {
-                        Pending::Commit(reply, _) => drop(reply.send(Err(refusal.clone()))),
-                        Pending::Register(reply, _) => drop(reply.send(Err(refusal.clone()))),
-                        Pending::SnapshotPoint(reply) => {
-                            drop(reply.send((self.state.clone(), self.log.end())))
-                        }
-                    }
+            match self.log.append(&framed) {
+                Ok(()) => {
+                    self.state = working;
+                    self.published.store(Arc::new(self.state.clone()));
                 }
-                return stop;
+                Err(e) => failure = Some(self.append_failed(e)),
             }
-            self.state = working;
-            self.published.store(Arc::new(self.state.clone()));
         }
         for p in pending {
             // A client that went away no longer needs its answer; the write stands.
+            // After a failed append every write of the batch gets the failure.
             match p {
-                Pending::Commit(reply, result) => drop(reply.send(result)),
-                Pending::Register(reply, result) => drop(reply.send(result)),
+                Pending::Commit(reply, result) => {
+                    drop(reply.send(failure.clone().map_or(result, Err)))
+                }
+                Pending::Register(reply, result) => {
+                    drop(reply.send(failure.clone().map_or(result, Err)))
+                }
                 Pending::SnapshotPoint(reply) => {
                     drop(reply.send((self.state.clone(), self.log.end())))
                 }
