@@ -73,6 +73,23 @@ pub fn remove_leftovers(data_dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// The header of the snapshot file at `path`, reading only its first record.
+pub fn header_of(path: &Path) -> Result<snapshot::Header, String> {
+    use std::io::Read;
+    let mut file = File::open(path).map_err(|e| e.to_string())?;
+    let mut frame = [0u8; crate::log::RECORD_HEADER_BYTES];
+    file.read_exact(&mut frame).map_err(|e| e.to_string())?;
+    let len = u32::from_be_bytes([frame[0], frame[1], frame[2], frame[3]]);
+    if len > crate::log::RECORD_BYTES_MAX {
+        return Err(format!("impossible header length {len}"));
+    }
+    let mut first = frame.to_vec();
+    file.take(u64::from(len))
+        .read_to_end(&mut first)
+        .map_err(|e| e.to_string())?;
+    snapshot::read_header(&first)
+}
+
 /// A snapshot that was written.
 #[derive(Debug, Clone)]
 pub struct Written {
@@ -144,9 +161,8 @@ pub fn prune(data_dir: &Path, retention: Retention) -> io::Result<()> {
     let Some((_, oldest)) = all.get(cut) else {
         return Ok(());
     };
-    let header = match fs::read(oldest).map(|b| snapshot::read_header(&b)) {
-        Ok(Ok(header)) => header,
-        _ => return Ok(()),
+    let Ok(header) = header_of(oldest) else {
+        return Ok(());
     };
     let log_dir = segments::log_dir(data_dir);
     for number in segments::list(data_dir).map_err(io::Error::other)? {
@@ -239,5 +255,58 @@ impl Snapshotter {
             })
             .map_err(|_| "snapshots are already being written; try again shortly".to_string())?;
         Ok(answer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fsync::Fsync;
+    use crate::log::frame_record;
+    use crate::segments::Log;
+
+    #[test]
+    fn retention_keeps_the_newest_and_prunes_the_segments_they_cover() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = Log::open(dir.path(), 1, 16, Fsync::Never).unwrap();
+        let mut state = State::default();
+        for position in 1..=4u64 {
+            log.rotate_if_full().unwrap();
+            let mut framed = Vec::new();
+            frame_record(&[position as u8; 20], &mut framed);
+            log.append(&framed).unwrap();
+            state.position = position;
+            // Each snapshot's log point is the start of the next segment.
+            write_file(dir.path(), &state, RecordRef::new(position + 1, 0)).unwrap();
+        }
+        assert_eq!(list(dir.path()).unwrap().len(), 4);
+        let header = header_of(&list(dir.path()).unwrap()[1].1).unwrap();
+        assert_eq!(header.position, 2);
+        assert_eq!(header.log_at, RecordRef::new(3, 0));
+
+        prune(
+            dir.path(),
+            Retention {
+                keep: 3,
+                prune_log: false,
+            },
+        )
+        .unwrap();
+        let kept: Vec<u64> = list(dir.path()).unwrap().iter().map(|(p, _)| *p).collect();
+        assert_eq!(kept, vec![2, 3, 4]);
+        assert_eq!(segments::list(dir.path()).unwrap(), vec![1, 2, 3, 4]);
+
+        prune(
+            dir.path(),
+            Retention {
+                keep: 2,
+                prune_log: true,
+            },
+        )
+        .unwrap();
+        let kept: Vec<u64> = list(dir.path()).unwrap().iter().map(|(p, _)| *p).collect();
+        assert_eq!(kept, vec![3, 4]);
+        // The oldest kept snapshot (position 3) resumes at segment 4: 1 to 3 are covered.
+        assert_eq!(segments::list(dir.path()).unwrap(), vec![4]);
     }
 }

@@ -168,9 +168,7 @@ pub fn repair(data_dir: &Path, cut_at: RecordRef) -> anyhow::Result<Vec<String>>
         }
     }
     for (_, snapshot_path) in snapshots::list(data_dir)? {
-        let header = fs::read(&snapshot_path)
-            .map_err(|e| e.to_string())
-            .and_then(|b| snapshot::read_header(&b));
+        let header = snapshots::header_of(&snapshot_path);
         if header.map_or(true, |h| h.log_at > cut_at) {
             done.push(move_aside(&snapshot_path, &damaged_dir)?);
         }
