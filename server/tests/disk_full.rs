@@ -136,6 +136,16 @@ fn a_full_disk_refuses_commits_keeps_reads_and_recovers_once_space_is_freed() {
     let stats = c.ok("stats", vec![]);
     assert_eq!(int(get(&stats, &["position"])), opened.len() as i128);
 
+    // A snapshot cannot be written either: refused, its temporary file removed, and
+    // commits unaffected by the attempt.
+    let error = c.fails("snapshot", vec![], "unavailable");
+    let message = map::get_text(&error, "message").unwrap();
+    assert!(message.contains("writing the snapshot failed"), "{message}");
+    let leftovers: Vec<_> = std::fs::read_dir(data.join("snapshots"))
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
     // Space freed: writes resume without a restart.
     std::fs::remove_file(&filler).unwrap();
     c.ok(
