@@ -21,22 +21,37 @@ APT_PACKAGES := php8.2-cli php8.2-dev php8.2-mbstring php8.2-xml clang libclang-
                 phpunit composer redis-server php8.2-redis php8.2-fpm libfcgi-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build run test test-rust test-ext test-php lint stubs stubs-check bench install uninstall clean
+.PHONY: help deps build run test test-rust test-ext test-php lint stubs stubs-check bench install uninstall clean \
+        bench-http bench-http-check bench-http-deps bench-report
 
 help:
 	@echo "make run      build, start residentd (socket $(SOCKET)) and the bank example on http://127.0.0.1:$(PORT)/"
 	@echo "make test     build and run every test"
 	@echo "make lint     cargo fmt --check and clippy -D warnings"
 	@echo "make bench    Account::find() against phpredis GET; queries against PostgreSQL and SQLite;"
-	@echo "              durable commits (1, 8, 64 clients) against redis-server with appendfsync always"
+	@echo "              durable commits (1, 8, 64 clients) against redis-server with appendfsync always;"
+	@echo "              restart from the log and from a snapshot against redis-server's RDB;"
+	@echo "              the bank over nginx + PHP-FPM; then writes bench/REPORT.md with charts"
+	@echo "make bench-http  only the bank over HTTP: Resident against Eloquent and stored events on PostgreSQL"
 	@echo "make install  install residentd, resident, the extension, its ini and the systemd unit"
 
 # Installs only the Debian packages that are missing, so a second run costs nothing.
+# NO_SERVICE_START=1 keeps their services from starting while they install (through
+# policy-rc.d, unless the system has one already): the benchmarks start their own servers.
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:" $$missing; \
+		policy=; \
+		if [ "$(NO_SERVICE_START)" = 1 ] && [ ! -e /usr/sbin/policy-rc.d ]; then \
+			policy=/usr/sbin/policy-rc.d; \
+			printf '#!/bin/sh\n# make deps: no service starts while packages install\nexit 101\n' | $(SUDO) tee $$policy >/dev/null; \
+			$(SUDO) chmod 755 $$policy; \
+		fi; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+		status=$$?; \
+		[ -z "$$policy" ] || $(SUDO) rm -f $$policy; \
+		[ $$status = 0 ] || exit $$status; \
 	fi
 	@command -v cargo >/dev/null || { echo "cargo not found: install Rust (https://rustup.rs) first"; exit 1; }
 
@@ -47,7 +62,7 @@ build: deps
 run: build
 	SOCKET=$(SOCKET) DATA=$(DATA) PORT=$(PORT) RESIDENTD=$(RESIDENTD) EXTENSION=$(EXTENSION) examples/bank/run.sh
 
-test: build test-rust test-ext test-php stubs-check
+test: build test-rust test-ext test-php bench-http-check stubs-check
 
 # The disk-full test mounts a small tmpfs, so it needs root or passwordless sudo.
 test-rust:
@@ -83,12 +98,41 @@ stubs-check: $(CARGO_PHP)
 	@echo "stubs/resident.stubs.php matches the extension"
 
 # Benchmarks print figures against peers measured in the same run; they assert nothing.
+# Each leaves its figures in bench/results/; bench/report/build.sh turns them into
+# bench/REPORT.md with charts (bench/charts/).
 BENCH_DEPS := postgresql php8.2-pgsql php8.2-sqlite3 php-illuminate-database
-bench: build
+bench: build bench-http-deps
 	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(BENCH_DEPS)"
 	RESIDENTD=$(RESIDENTD) EXTENSION=$(EXTENSION) bench/find/run.sh
 	RESIDENTD=$(RESIDENTD) EXTENSION=$(EXTENSION) bench/queries/run.sh
 	RESIDENTD=$(RESIDENTD) bench/commit/run.sh
+	RESIDENTD=$(RESIDENTD) bench/restart/run.sh
+	RESIDENTD=$(RESIDENTD) EXTENSION=$(EXTENSION) bench/http/run.sh
+	bench/report/build.sh
+
+# The bank over HTTP (bench/http): Resident, Eloquent on PostgreSQL and stored_events on
+# PostgreSQL behind nginx and PHP-FPM on 127.0.0.1, driven by wrk. BENCH_HTTP_SECONDS (10)
+# per case; see bench/http/run.sh for the other settings.
+BENCH_HTTP_DEPS := nginx wrk php8.2-fpm php8.2-opcache libfcgi-bin postgresql php8.2-pgsql \
+                   php-illuminate-database gnuplot-nox
+bench-http: build bench-http-deps
+	RESIDENTD=$(RESIDENTD) EXTENSION=$(EXTENSION) bench/http/run.sh
+	bench/report/build.sh
+
+# The three variants of the bank pass the same smoke test and end with identical balances.
+bench-http-check: build bench-http-deps
+	RESIDENTD=$(RESIDENTD) EXTENSION=$(EXTENSION) bench/http/check.sh
+
+# nginx's package would serve its default site on port 80 of every address: nothing starts
+# while these install, and an nginx installed here is not enabled at boot either.
+bench-http-deps:
+	@fresh_nginx=$$(dpkg-query -W -f='$${Status}' nginx 2>/dev/null | grep -q 'install ok installed' || echo 1); \
+	$(MAKE) --no-print-directory deps APT_PACKAGES="$(BENCH_HTTP_DEPS)" NO_SERVICE_START=1 || exit 1; \
+	if [ -n "$$fresh_nginx" ] && [ -d /run/systemd/system ]; then $(SUDO) systemctl disable --quiet nginx; fi
+
+# REPORT.md again from the results already there (no benchmark runs).
+bench-report: bench-http-deps
+	bench/report/build.sh
 
 PREFIX     ?= /usr/local
 PHP_EXTDIR := $(shell php-config --extension-dir 2>/dev/null)

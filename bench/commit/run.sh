@@ -31,7 +31,7 @@ redis_stop() {
     [ -n "${REDIS_PID:-}" ] && kill -TERM "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
     REDIS_PID=
 }
-trap 'residentd_stop; redis_stop; rm -rf "$work"' EXIT
+trap 'set +e; residentd_stop; redis_stop; rm -rf "$work"' EXIT
 
 # No AOF rewrite (a fork that rewrites the file) in the middle of a case: both only append.
 redis-server --port 0 --unixsocket "$work/redis.sock" --dir "$work" --logfile "$work/redis.log" \
@@ -43,31 +43,43 @@ wait_for_socket "$work/redis.sock" "$work/redis.log"
 fs=$(df --output=fstype "$work" | tail -n 1)
 # 1000 appends (a fraction of a second): a median that a burst of disk noise barely moves.
 read -r probe_p50 probe_p99 ceiling < <("$bin/fsync-probe" --dir "$work" --count 1000 --tsv)
-echo "Durable commits, one event of 100 B per commit, each client waiting for its answer:"
-echo "residentd against redis-server (appendonly, appendfsync always, RPUSH), data of both"
-echo "in $work ($fs), ${seconds} s per case after ${warmup} s warm-up."
-echo "append 200 B + fdatasync there (1000 times): median $probe_p50 µs, p99 $probe_p99 µs:" \
-    "one fsync per commit allows $(printf '%.0f' "$ceiling") commits/s."
-if [ "$fs" = tmpfs ]; then
-    echo "WARNING: $work is a tmpfs, where fsync costs nothing; set BENCH_TMPDIR to a disk."
-fi
-echo
-# Written out, not printf'd: printf pads bytes, and µ takes two.
-echo "        | Resident                   | Redis                      | Resident/ Resident/    Redis/"
-echo "clients |   events/s  p50 µs  p99 µs |   events/s  p50 µs  p99 µs |     Redis   1 fsync   1 fsync"
+table() {
+    echo "Durable commits: residentd against redis-server with appendfsync always"
+    echo "One event of 100 B per commit, each client waiting for its answer:"
+    echo "residentd against redis-server (appendonly, appendfsync always, RPUSH), data of both"
+    echo "in $work ($fs), ${seconds} s per case after ${warmup} s warm-up."
+    echo "append 200 B + fdatasync there (1000 times): median $probe_p50 µs, p99 $probe_p99 µs:" \
+        "one fsync per commit allows $(printf '%.0f' "$ceiling") commits/s."
+    if [ "$fs" = tmpfs ]; then
+        echo "WARNING: $work is a tmpfs, where fsync costs nothing; set BENCH_TMPDIR to a disk."
+    fi
+    echo
+    # Written out, not printf'd: printf pads bytes, and µ takes two.
+    echo "        | Resident                   | Redis                      | Resident/ Resident/    Redis/"
+    echo "clients |   events/s  p50 µs  p99 µs |   events/s  p50 µs  p99 µs |     Redis   1 fsync   1 fsync"
 
-load() { # $1: target, $2: socket, $3: clients → one TSV line (see commit-load)
-    "$bin/commit-load" --target "$1" --socket "$2" --clients "$3" \
-        --seconds "$seconds" --warmup "$warmup" --tsv
+    load() { # $1: target, $2: socket, $3: clients → one TSV line (see commit-load)
+        "$bin/commit-load" --target "$1" --socket "$2" --clients "$3" \
+            --seconds "$seconds" --warmup "$warmup" --tsv
+    }
+
+    for clients in $clients_list; do
+        resident=$(load resident "$work/resident.sock" "$clients")
+        redis=$(load redis "$work/redis.sock" "$clients")
+        # Fields: target clients events_per_s p50_us p99_us commits seconds.
+        awk -v chart="$work/chart.tsv" -v ceiling="$ceiling" -v r="$resident" -v d="$redis" 'BEGIN {
+            split(r, a, "\t"); split(d, b, "\t")
+            printf "%7d | %10.0f %7d %7d | %10.0f %7d %7d | %9.2f %9.1f %9.1f\n",
+                a[2], a[3], a[4], a[5], b[3], b[4], b[5], a[3] / b[3], a[3] / ceiling, b[3] / ceiling
+            printf "%d\t%.0f\t%.0f\t%.0f\n", a[2], a[3], b[3], ceiling >> chart
+        }'
+    done
 }
 
-for clients in $clients_list; do
-    resident=$(load resident "$work/resident.sock" "$clients")
-    redis=$(load redis "$work/redis.sock" "$clients")
-    # Fields: target clients events_per_s p50_us p99_us commits seconds.
-    awk -v ceiling="$ceiling" -v r="$resident" -v d="$redis" 'BEGIN {
-        split(r, a, "\t"); split(d, b, "\t")
-        printf "%7d | %10.0f %7d %7d | %10.0f %7d %7d | %9.2f %9.1f %9.1f\n",
-            a[2], a[3], a[4], a[5], b[3], b[4], b[5], a[3] / b[3], a[3] / ceiling, b[3] / ceiling
-    }'
-done
+# The table also goes to bench/results/commit.txt (for bench/REPORT.md) and its events/s to
+# commit.1-throughput.tsv (a chart), once the run succeeded.
+printf '# title: Durable commits, one event each: events per second (higher is better)\n# ylabel: events/s\nclients\tResident (fsync always)\tRedis (appendfsync always)\tone fsync per commit\n' >"$work/chart.tsv"
+table | tee "$work/printed.txt"
+mkdir -p "$root/bench/results"
+cp "$work/printed.txt" "$root/bench/results/commit.txt"
+cp "$work/chart.tsv" "$root/bench/results/commit.1-throughput.tsv"

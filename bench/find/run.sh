@@ -22,11 +22,13 @@ run_pair() { # $1: label, $2…: prefix for every process (e.g. taskset -c 0)
     PIN="$*" residentd_start "$work"
     wait_for_socket "$work/redis.sock" "$work/redis.log"
     RESIDENT_SOCKET="$work/resident.sock" REDIS_SOCKET="$work/redis.sock" BENCH_LABEL="$label" \
-        "$@" php -d extension="$EXTENSION" "$here/find_vs_redis.php"
+        "$@" php -d extension="$EXTENSION" "$here/find_vs_redis.php" | tee -a "$work/printed.txt"
     residentd_stop
     redis_stop
 }
 
-echo "Account::find() against phpredis GET + json_decode"
+echo "Account::find() against phpredis GET + json_decode" | tee "$work/printed.txt"
 run_pair "unpinned"
 run_pair "pinned to vCPU 0" taskset -c 0
+# What was printed goes into bench/REPORT.md (bench/report/build.sh), once the run succeeded.
+mkdir -p "$here/../results" && cp "$work/printed.txt" "$here/../results/find.txt"

@@ -11,6 +11,8 @@ trap 'residentd_stop; postgres_stop; rm -rf "$work"' EXIT
 
 residentd_start "$work"
 postgres_start "$work"
-echo "Queries from PHP: Resident against PostgreSQL 15 and SQLite through PDO and Eloquent"
+echo "Queries from PHP: Resident against PostgreSQL 15 and SQLite through PDO and Eloquent" | tee "$work/printed.txt"
 RESIDENT_SOCKET="$work/resident.sock" BENCH_WORK="$work" RESIDENTD_PID="$RESIDENTD_PID" \
-    php -d memory_limit=4G -d extension="$EXTENSION" "$here/queries.php"
+    php -d memory_limit=4G -d extension="$EXTENSION" "$here/queries.php" | tee -a "$work/printed.txt"
+# What was printed goes into bench/REPORT.md (bench/report/build.sh), once the run succeeded.
+mkdir -p "$here/../results" && cp "$work/printed.txt" "$here/../results/queries.txt"
