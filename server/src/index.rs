@@ -88,8 +88,9 @@ pub fn build(def: &EntityDef, table: Option<&Table>) -> EntityIndexes {
     indexes
 }
 
-fn entry(value: &Value, id: &str) -> Entry {
-    (Key(value.clone()), Tie::Id(Arc::from(id)))
+/// An index entry; `id` is the table's own key, shared rather than copied.
+fn entry(value: &Value, id: &Arc<str>) -> Entry {
+    (Key(value.clone()), Tie::Id(id.clone()))
 }
 
 /// Moves entity `id` from its `before` state to its `after` state in every index
@@ -97,7 +98,7 @@ fn entry(value: &Value, id: &str) -> Entry {
 /// so every index changes when it does, even if the indexed value stays.
 pub fn update(
     indexes: &mut EntityIndexes,
-    id: &str,
+    id: &Arc<str>,
     before: Option<&Arc<Entity>>,
     after: Option<&Arc<Entity>>,
 ) {
@@ -224,9 +225,9 @@ mod tests {
             entity(Value::Float(5.0)),
             entity(Value::from(7)),
         );
-        update(&mut indexes, "b", None, Some(&b5));
-        update(&mut indexes, "a", None, Some(&a5));
-        update(&mut indexes, "c", None, Some(&c7));
+        update(&mut indexes, &Arc::from("b"), None, Some(&b5));
+        update(&mut indexes, &Arc::from("a"), None, Some(&a5));
+        update(&mut indexes, &Arc::from("c"), None, Some(&c7));
         let index = &indexes[0].1;
         let five = Value::from(5);
         assert_eq!(
@@ -247,8 +248,8 @@ mod tests {
             vec!["a", "b"]
         );
         let a9 = entity(Value::from(9));
-        update(&mut indexes, "a", Some(&a5), Some(&a9));
-        update(&mut indexes, "c", Some(&c7), None);
+        update(&mut indexes, &Arc::from("a"), Some(&a5), Some(&a9));
+        update(&mut indexes, &Arc::from("c"), Some(&c7), None);
         let index = &indexes[0].1;
         assert_eq!(
             ids(index, Bound::Unbounded, Bound::Unbounded),
@@ -263,7 +264,7 @@ mod tests {
         let mut a9b = (*a9).clone();
         a9b.set("name", Value::from("x"));
         let a9b = Arc::new(a9b);
-        update(&mut indexes, "a", Some(&a9), Some(&a9b));
+        update(&mut indexes, &Arc::from("a"), Some(&a9), Some(&a9b));
         let index = &indexes[0].1;
         assert_eq!(index.len(), 2);
         assert!(Arc::ptr_eq(
@@ -285,7 +286,7 @@ mod tests {
             Value::Null,
         ];
         for (i, v) in values.iter().enumerate() {
-            index.insert(entry(v, &format!("e{i}")), entity(v.clone()));
+            index.insert(entry(v, &Arc::from(format!("e{i}"))), entity(v.clone()));
         }
         let all = range_numbers(&index, &Bound::Unbounded, &Bound::Unbounded);
         assert_eq!(all.count, 5);

@@ -37,6 +37,7 @@ pub mod shutdown;
 pub mod snapshot;
 pub mod snapshots;
 pub mod state;
+pub mod stream_refs;
 pub mod sumtree;
 pub mod value;
 pub mod verify;

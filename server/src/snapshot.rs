@@ -22,6 +22,7 @@ use crate::log::{self, ScanEnd};
 use crate::schema::{Schema, SchemaPart};
 use crate::segments::RecordRef;
 use crate::state::{EventLocation, State};
+use crate::stream_refs::StreamRefs;
 use crate::wire::Node;
 
 /// Bumped when the layout changes; a server refuses snapshots of other formats (and
@@ -132,7 +133,10 @@ pub fn write(state: &State, log_at: RecordRef, out: impl Write) -> io::Result<u6
         "streams",
         vec![],
         state.streams.iter().map(|(name, refs)| {
-            let packed: Vec<u8> = refs.iter().flat_map(|r| r.to_u64().to_le_bytes()).collect();
+            let packed: Vec<u8> = refs
+                .iter_from(0)
+                .flat_map(|r| r.to_u64().to_le_bytes())
+                .collect();
             vec![Value::from(&**name), Value::Bytes(packed)]
         }),
     )?;
@@ -300,7 +304,7 @@ const CHUNKS_AHEAD: usize = 8;
 /// One record's rows, decoded and ready to insert.
 enum Chunk {
     Entities(String, Vec<(Arc<str>, Arc<Entity>)>),
-    Streams(Vec<(Arc<str>, imbl::Vector<RecordRef>)>),
+    Streams(Vec<(Arc<str>, StreamRefs)>),
     Ids(u64, Vec<(Arc<str>, EventLocation)>),
     Counts(Vec<(String, u64)>),
     End(u64),
@@ -321,7 +325,7 @@ fn record_ref(v: &Value) -> Result<RecordRef, Damage> {
 }
 
 /// A stream's refs, packed as little-endian u64s: far quicker to read than an array.
-fn packed_refs(bytes: &[u8]) -> Result<imbl::Vector<RecordRef>, Damage> {
+fn packed_refs(bytes: &[u8]) -> Result<StreamRefs, Damage> {
     if !bytes.chunks_exact(8).remainder().is_empty() {
         return Err(bad("a stream's packed refs are not whole u64s"));
     }
