@@ -18,6 +18,7 @@ pub mod filter;
 pub mod fsync;
 pub mod handler;
 pub mod index;
+pub mod keyed;
 pub mod like;
 pub mod listener;
 pub mod lockfile;
