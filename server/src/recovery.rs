@@ -76,6 +76,13 @@ pub fn load(data_dir: &Path, mode: Mode, use_snapshots: bool) -> anyhow::Result<
     let (mut state, resume_at) = match start {
         Some(start) => start,
         None => {
+            if numbers.is_empty() && !report.snapshots_skipped.is_empty() {
+                anyhow::bail!(
+                    "{} holds snapshots but no log: refusing to start empty over them{}",
+                    data_dir.display(),
+                    skipped_list(&report)
+                );
+            }
             if let Some(first) = numbers.first().filter(|n| **n != 1) {
                 anyhow::bail!(
                     "the log in {} starts at segment {first}: earlier segments were pruned, and no \
@@ -334,6 +341,19 @@ mod tests {
         assert_eq!(loaded.report.snapshot.as_ref().map(|s| s.1), Some(2));
         assert_eq!(loaded.report.events_replayed, 2);
         assert_eq!(loaded.state.difference(&full.state), None);
+
+        // Snapshots without a log are refused rather than started empty over.
+        let empty = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(snapshots::dir(empty.path())).unwrap();
+        std::fs::copy(
+            snapshots::list(dir.path()).unwrap()[0].1.clone(),
+            snapshots::dir(empty.path()).join("00000000000000000002.snap"),
+        )
+        .unwrap();
+        let err = load(empty.path(), Mode::Start, true)
+            .map(|_| ())
+            .unwrap_err();
+        assert!(err.to_string().contains("no log"), "{err}");
 
         // A newer, damaged snapshot is skipped for the good one.
         let newer = snapshots::dir(dir.path()).join("00000000000000000004.snap");
