@@ -15,8 +15,10 @@ use crate::answer::{self, Field, Fields};
 use crate::error::ServerError;
 use crate::event::stream_name;
 use crate::event_reader::{self, LogRecords};
+use crate::fsync::Fsync;
 use crate::request::{self, Limits, Op};
-use crate::snapshots::Snapshotter;
+use crate::segments;
+use crate::snapshots::{self, Snapshotter};
 use crate::state::State;
 use crate::writer::WriterHandle;
 
@@ -27,6 +29,7 @@ pub struct Context {
     pub snapshotter: Snapshotter,
     /// Where stream reads find the log.
     pub data_dir: PathBuf,
+    pub fsync: Fsync,
     pub limits: Limits,
     pub started: Instant,
     pub connections: AtomicUsize,
@@ -93,6 +96,32 @@ async fn snapshot(ctx: &Context) -> Result<Fields<'static>, ServerError> {
         ("bytes", Value::from(written.bytes)),
         ("took_ms", Value::from(written.took_ms)),
     ]))
+}
+
+/// What a sysadmin asks first of the data directory: the durability setting, how much
+/// log there is, and the newest snapshot. Read from the directories, so it is what is
+/// on disk. A directory that cannot be read shows as empty rather than failing `stats`.
+fn storage(ctx: &Context) -> Value {
+    let numbers = segments::list(&ctx.data_dir).unwrap_or_default();
+    let log_dir = segments::log_dir(&ctx.data_dir);
+    let log_bytes: u64 = numbers
+        .iter()
+        .filter_map(|n| std::fs::metadata(log_dir.join(segments::segment_name(*n))).ok())
+        .map(|m| m.len())
+        .sum();
+    let snapshots = snapshots::list(&ctx.data_dir).unwrap_or_default();
+    map::build(vec![
+        ("fsync", Value::from(ctx.fsync.to_string())),
+        ("log_segments", Value::from(numbers.len() as u64)),
+        ("log_bytes", Value::from(log_bytes)),
+        ("snapshots", Value::from(snapshots.len() as u64)),
+        (
+            "snapshot_position",
+            snapshots
+                .last()
+                .map_or(Value::Null, |(position, _)| Value::from(*position)),
+        ),
+    ])
 }
 
 /// Answers a read from `state`; entities are borrowed from it, ready-encoded.
@@ -203,6 +232,7 @@ fn read_op<'s>(ctx: &Context, state: &'s State, op: &'s Op) -> Result<Fields<'s>
                         u64::try_from(ctx.started.elapsed().as_millis()).unwrap_or(u64::MAX),
                     ),
                 ),
+                ("storage", storage(ctx)),
             ])
         }
         Op::Commit(_) | Op::Register(_) | Op::Snapshot => {

@@ -72,6 +72,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         writer: writer.handle(),
         snapshotter,
         data_dir: config.data.clone(),
+        fsync: config.fsync,
         limits: Limits {
             frame_bytes_max: config.frame_bytes_max,
             events_per_commit_max: config.events_per_commit_max,

@@ -130,6 +130,21 @@ fn snapshots_on_schedule_and_request_restart_fast_and_a_damaged_one_falls_back()
     assert!(loaded.contains("snapshot_position=60"), "{loaded}");
     assert!(loaded.contains("events_replayed=5"), "{loaded}");
     assert!(loaded.contains("entities_loaded=30"), "{loaded}");
+    // `stats` tells a sysadmin what is on disk.
+    let stats = server.client().ok("stats", vec![]);
+    let storage = get(&stats, &["storage"]);
+    assert_eq!(map::get_text(storage, "fsync"), Some("always"));
+    assert_eq!(int(get(storage, &["snapshot_position"])), 60);
+    assert!(int(get(storage, &["log_segments"])) > 1);
+    assert!(int(get(storage, &["log_bytes"])) > 4096);
+    let printed = Command::new(env!("CARGO_BIN_EXE_resident"))
+        .arg("--socket")
+        .arg(&server.socket)
+        .arg("stats")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&printed.stdout);
+    assert!(printed.contains("the newest at position 60"), "{printed}");
     // Stream reads come from the log, across segments.
     let events = stream_events(&mut server.client(), "a1");
     assert_eq!(events.len(), 7);

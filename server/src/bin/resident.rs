@@ -158,6 +158,25 @@ fn print_stats(stats: &Value) {
     println!("streams         {}", number("streams"));
     println!("schema version  {}", number("schema_version"));
     println!("connections     {}", number("connections"));
+    if let Some(storage) = map::get(stats, "storage") {
+        let of = |key| map::get_i64(storage, key).unwrap_or(0);
+        println!(
+            "fsync           {}",
+            map::get_text(storage, "fsync").unwrap_or("?")
+        );
+        println!(
+            "log             {} segment(s), {} bytes",
+            of("log_segments"),
+            of("log_bytes")
+        );
+        match map::get_i64(storage, "snapshot_position") {
+            Some(position) => println!(
+                "snapshots       {}, the newest at position {position}",
+                of("snapshots")
+            ),
+            None => println!("snapshots       none yet"),
+        }
+    }
     println!("entities");
     if let Some(Value::Map(entries)) = map::get(stats, "entities") {
         if entries.is_empty() {
