@@ -15,12 +15,9 @@ mod common;
 
 use common::*;
 
-fn resident(args: &[&str], data: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_resident"))
-        .args(args)
-        .arg(data)
-        .output()
-        .unwrap()
+/// `resident verify --data DATA`.
+fn verify(data: &Path) -> std::process::Output {
+    resident_cli(["verify".as_ref(), "--data".as_ref(), data.as_os_str()])
 }
 
 fn snapshot_files(data: &Path) -> Vec<String> {
@@ -93,12 +90,7 @@ fn snapshots_on_schedule_and_request_restart_fast_and_a_damaged_one_falls_back()
         );
         thread::sleep(Duration::from_millis(20));
     }
-    let taken = Command::new(env!("CARGO_BIN_EXE_resident"))
-        .arg("--socket")
-        .arg(&server.socket)
-        .arg("snapshot")
-        .output()
-        .unwrap();
+    let taken = server.cli("snapshot");
     let said = String::from_utf8_lossy(&taken.stdout);
     assert!(taken.status.success(), "{taken:?}");
     assert!(said.contains("position 60"), "{said}");
@@ -137,12 +129,7 @@ fn snapshots_on_schedule_and_request_restart_fast_and_a_damaged_one_falls_back()
     assert_eq!(int(get(storage, &["snapshot_position"])), 60);
     assert!(int(get(storage, &["log_segments"])) > 1);
     assert!(int(get(storage, &["log_bytes"])) > 4096);
-    let printed = Command::new(env!("CARGO_BIN_EXE_resident"))
-        .arg("--socket")
-        .arg(&server.socket)
-        .arg("stats")
-        .output()
-        .unwrap();
+    let printed = server.cli("stats");
     let printed = String::from_utf8_lossy(&printed.stdout);
     assert!(printed.contains("the newest at position 60"), "{printed}");
     // Stream reads come from the log, across segments.
@@ -159,7 +146,7 @@ fn snapshots_on_schedule_and_request_restart_fast_and_a_damaged_one_falls_back()
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x20;
     std::fs::write(&newest, &bytes).unwrap();
-    let report = resident(&["verify", "--data"], &data);
+    let report = verify(&data);
     assert_eq!(report.status.code(), Some(1), "{report:?}");
     let server = Server::start_logged(dir.path(), &flags);
     assert_eq!(balances(&server), before);
@@ -170,7 +157,7 @@ fn snapshots_on_schedule_and_request_restart_fast_and_a_damaged_one_falls_back()
     );
     drop(server);
     std::fs::remove_file(&newest).unwrap();
-    let report = resident(&["verify", "--data"], &data);
+    let report = verify(&data);
     let stdout = String::from_utf8_lossy(&report.stdout);
     assert!(report.status.success(), "{stdout}");
     assert!(
@@ -359,7 +346,7 @@ fn crash_loop_loses_nothing_acknowledged_and_applies_nothing_twice() {
     drop(server);
 
     // The state equals a replay of the log alone, from an empty directory.
-    let report = resident(&["verify", "--data"], &data);
+    let report = verify(&data);
     let stdout = String::from_utf8_lossy(&report.stdout);
     assert!(report.status.success(), "{stdout}");
     let fresh = tempfile::tempdir().unwrap();

@@ -2,7 +2,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
@@ -504,12 +503,13 @@ fn a_torn_tail_is_cut_and_mid_log_damage_refuses_to_start() {
     // `resident verify` names the damage and fails; `--repair` cuts there, keeps the
     // cut part, and the server starts again.
     let verify = |extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_resident"))
-            .args(["verify", "--data"])
-            .arg(&server.data)
-            .args(extra)
-            .output()
-            .unwrap()
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            "verify".as_ref(),
+            "--data".as_ref(),
+            server.data.as_os_str(),
+        ];
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
+        resident_cli(args)
     };
     let report = verify(&[]);
     let stdout = String::from_utf8_lossy(&report.stdout);
@@ -535,12 +535,7 @@ fn the_cli_prints_stats_and_pings() {
     c.ok("register", bank_schema());
     open_and_fund(&mut c, "a1", 10);
     let cli = |cmd: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_resident"))
-            .arg(cmd)
-            .arg("--socket")
-            .arg(&server.socket)
-            .output()
-            .unwrap();
+        let out = server.cli(cmd);
         assert!(out.status.success(), "{out:?}");
         String::from_utf8(out.stdout).unwrap()
     };

@@ -68,6 +68,15 @@ impl Server {
         );
     }
 
+    /// Runs the `resident` CLI against this server: `resident <command> --socket …`.
+    pub fn cli(&self, command: &str) -> std::process::Output {
+        resident_cli([
+            command.as_ref(),
+            "--socket".as_ref(),
+            self.socket.as_os_str(),
+        ])
+    }
+
     pub fn client(&self) -> Client {
         Client::connect(&self.socket)
     }
@@ -98,6 +107,16 @@ pub fn residentd(socket: &Path, data: &Path, extra: &[&str]) -> Command {
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     command
+}
+
+/// Runs the `resident` CLI with `args` and waits for it.
+pub fn resident_cli<'a>(
+    args: impl IntoIterator<Item = &'a std::ffi::OsStr>,
+) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_resident"))
+        .args(args)
+        .output()
+        .expect("resident runs")
 }
 
 pub fn spawn(socket: &Path, data: &Path, extra: &[&str]) -> Child {
