@@ -9,6 +9,7 @@
 //! record followed by a valid one is corruption of acknowledged data, and the server
 //! refuses to start rather than drop it.
 
+use std::io::{self, Read};
 use std::ops::Range;
 
 pub const RECORD_HEADER_BYTES: usize = 8;
@@ -87,17 +88,13 @@ pub fn scan(bytes: &[u8]) -> Scan {
 /// The body range of a valid record starting at `offset`, or why there is none.
 pub fn record_at(bytes: &[u8], offset: usize) -> Result<Range<usize>, String> {
     let rest = bytes.get(offset..).unwrap_or_default();
-    let Some(header) = rest.get(..RECORD_HEADER_BYTES) else {
+    let Some(header) = rest.first_chunk::<RECORD_HEADER_BYTES>() else {
         return Err(format!(
             "incomplete record header ({} of {RECORD_HEADER_BYTES} bytes)",
             rest.len()
         ));
     };
-    let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
-    let crc = u32::from_be_bytes([header[4], header[5], header[6], header[7]]);
-    if len == 0 || len > RECORD_BYTES_MAX {
-        return Err(format!("impossible record length {len}"));
-    }
+    let (len, crc) = header_fields(header)?;
     let body_start = offset + RECORD_HEADER_BYTES;
     let body_end = body_start + len as usize;
     let Some(body) = bytes.get(body_start..body_end) else {
@@ -110,6 +107,30 @@ pub fn record_at(bytes: &[u8], offset: usize) -> Result<Range<usize>, String> {
         return Err("checksum mismatch".to_string());
     }
     Ok(body_start..body_end)
+}
+
+/// A header's body length and checksum, or why it cannot be a record's.
+fn header_fields(header: &[u8; RECORD_HEADER_BYTES]) -> Result<(u32, u32), String> {
+    let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
+    let crc = u32::from_be_bytes([header[4], header[5], header[6], header[7]]);
+    if len == 0 || len > RECORD_BYTES_MAX {
+        return Err(format!("impossible record length {len}"));
+    }
+    Ok((len, crc))
+}
+
+/// Reads one record from `input`'s position and returns its body, checked as [`scan`]
+/// checks records: for reading a single record back without reading its whole file.
+pub fn read_record(mut input: impl Read) -> io::Result<Vec<u8>> {
+    let mut header = [0u8; RECORD_HEADER_BYTES];
+    input.read_exact(&mut header)?;
+    let (len, crc) = header_fields(&header).map_err(io::Error::other)?;
+    let mut body = vec![0u8; len as usize];
+    input.read_exact(&mut body)?;
+    if crc32c::crc32c(&body) != crc {
+        return Err(io::Error::other("checksum mismatch"));
+    }
+    Ok(body)
 }
 
 #[cfg(test)]
@@ -178,6 +199,18 @@ mod tests {
         assert!(
             matches!(scanned.end, ScanEnd::TornTail { offset, .. } if offset as usize == starts[2])
         );
+    }
+
+    #[test]
+    fn one_record_reads_back_from_a_reader_and_damage_is_refused() {
+        let (bytes, starts) = log_of(&BODIES);
+        assert_eq!(read_record(&bytes[starts[1]..]).unwrap(), BODIES[1]);
+        let mut damaged = bytes.clone();
+        damaged[starts[1] + RECORD_HEADER_BYTES] ^= 1;
+        let err = read_record(&damaged[starts[1]..]).unwrap_err();
+        assert!(err.to_string().contains("checksum"), "{err}");
+        assert!(read_record(&bytes[..4]).is_err(), "a cut header");
+        assert!(read_record(&[0u8; 16][..]).is_err(), "a zero length");
     }
 
     #[test]

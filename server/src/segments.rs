@@ -7,13 +7,12 @@
 //! disk into a refused batch instead of a dead writer.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::ops::Range;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use crate::fsync::{Flusher, Fsync};
-use crate::log::{self, ScanEnd, RECORD_BYTES_MAX, RECORD_HEADER_BYTES};
+use crate::log::{self, ScanEnd, RECORD_HEADER_BYTES};
 
 /// Segment numbers fit 24 bits and offsets 40 bits of a [`RecordRef`].
 pub const SEGMENT_NUMBER_MAX: u64 = (1 << 24) - 1;
@@ -182,21 +181,9 @@ pub fn cut(path: &Path, offset: u64) -> Result<(), LogError> {
 
 /// Reads the record body at `at`, checking its frame and checksum.
 pub fn read_record(data_dir: &Path, at: RecordRef) -> io::Result<Vec<u8>> {
-    let path = log_dir(data_dir).join(segment_name(at.segment()));
-    let file = File::open(&path)?;
-    let mut header = [0u8; RECORD_HEADER_BYTES];
-    file.read_exact_at(&mut header, at.offset())?;
-    let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
-    let crc = u32::from_be_bytes([header[4], header[5], header[6], header[7]]);
-    if len == 0 || len > RECORD_BYTES_MAX {
-        return Err(io::Error::other(format!("no record at {at}")));
-    }
-    let mut body = vec![0u8; len as usize];
-    file.read_exact_at(&mut body, at.offset() + RECORD_HEADER_BYTES as u64)?;
-    if crc32c::crc32c(&body) != crc {
-        return Err(io::Error::other(format!("checksum mismatch at {at}")));
-    }
-    Ok(body)
+    let mut file = File::open(log_dir(data_dir).join(segment_name(at.segment())))?;
+    file.seek(SeekFrom::Start(at.offset()))?;
+    log::read_record(file)
 }
 
 /// Why an append did not happen.

@@ -176,11 +176,9 @@ fn bad(what: impl std::fmt::Display) -> Damage {
     what.to_string()
 }
 
-/// The header alone, for listings and checks.
-pub fn read_header(bytes: &[u8]) -> Result<Header, Damage> {
-    let range = log::record_at(bytes, 0).map_err(|why| format!("no header record: {why}"))?;
-    let value = decode(&bytes[range])?;
-    parse_header(&value).map(|(header, _, _)| header)
+/// The header alone, from the body of a snapshot's first record.
+pub fn read_header(body: &[u8]) -> Result<Header, Damage> {
+    parse_header(&decode(body)?).map(|(header, _, _)| header)
 }
 
 fn decode(body: &[u8]) -> Result<Value, Damage> {

@@ -75,19 +75,9 @@ pub fn remove_leftovers(data_dir: &Path) -> io::Result<()> {
 
 /// The header of the snapshot file at `path`, reading only its first record.
 pub fn header_of(path: &Path) -> Result<snapshot::Header, String> {
-    use std::io::Read;
-    let mut file = File::open(path).map_err(|e| e.to_string())?;
-    let mut frame = [0u8; crate::log::RECORD_HEADER_BYTES];
-    file.read_exact(&mut frame).map_err(|e| e.to_string())?;
-    let len = u32::from_be_bytes([frame[0], frame[1], frame[2], frame[3]]);
-    if len > crate::log::RECORD_BYTES_MAX {
-        return Err(format!("impossible header length {len}"));
-    }
-    let mut first = frame.to_vec();
-    file.take(u64::from(len))
-        .read_to_end(&mut first)
-        .map_err(|e| e.to_string())?;
-    snapshot::read_header(&first)
+    let file = File::open(path).map_err(|e| e.to_string())?;
+    let body = crate::log::read_record(file).map_err(|e| format!("no header record: {e}"))?;
+    snapshot::read_header(&body)
 }
 
 /// A snapshot that was written.
