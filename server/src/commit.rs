@@ -10,7 +10,7 @@ use crate::answer::{Field, Fields};
 use crate::entity::Entity;
 use crate::error::ServerError;
 use crate::event::{stream_name, StoredEvent};
-use crate::event_reader::RecordSource;
+use crate::event_reader::{LastRecord, RecordSource};
 use crate::projection::{self, EntityKey};
 use crate::segments::RecordRef;
 use crate::state::State;
@@ -219,21 +219,15 @@ fn duplicate_of(
     let mut streams: Vec<(String, u64)> = Vec::new();
     let mut touched = Vec::new();
     let mut seen = HashSet::new();
-    // Each record is read back once: a resend's events mostly share one.
-    let mut records: Vec<(RecordRef, Vec<Arc<StoredEvent>>)> = Vec::new();
+    let mut records = LastRecord::new(recorded);
     for (id, location) in known {
         position = position.max(location.position);
         match streams.iter_mut().find(|(s, _)| **s == *location.stream) {
             Some((_, v)) => *v = (*v).max(location.version),
             None => streams.push((location.stream.to_string(), location.version)),
         }
-        if !records.iter().any(|(at, _)| *at == location.at) {
-            records.push((location.at, recorded.events_at(location.at)?));
-        }
         let event = records
-            .iter()
-            .flat_map(|(_, events)| events)
-            .find(|e| e.id == id)
+            .find(location.at, |e| e.id == id)?
             .ok_or_else(|| ServerError::internal(format!("event {id} is not in its record")))?;
         for key in projection::targets(state.schema(), event) {
             if seen.insert(key.clone()) {

@@ -64,32 +64,54 @@ impl RecordSource for LogRecords<'_> {
     }
 }
 
-/// The events of one stream at the given `(version, record)` pairs, in order. A record
-/// holding several events of the stream is read once.
+/// Reads records through a source, keeping the last one read: the events looked up one
+/// after another (a stream's, a resend's) mostly share their record, which is then read
+/// and decoded once.
+pub struct LastRecord<'s> {
+    source: &'s dyn RecordSource,
+    last: Option<(RecordRef, Vec<Arc<StoredEvent>>)>,
+}
+
+impl<'s> LastRecord<'s> {
+    pub fn new(source: &'s dyn RecordSource) -> Self {
+        LastRecord { source, last: None }
+    }
+
+    /// The event of the record at `at` that `matches`, if it holds one.
+    pub fn find(
+        &mut self,
+        at: RecordRef,
+        matches: impl Fn(&StoredEvent) -> bool,
+    ) -> Result<Option<&Arc<StoredEvent>>, ServerError> {
+        if self.last.as_ref().map(|(r, _)| *r) != Some(at) {
+            self.last = Some((at, self.source.events_at(at)?));
+        }
+        let events = self
+            .last
+            .as_ref()
+            .map(|(_, e)| e.as_slice())
+            .unwrap_or_default();
+        Ok(events.iter().find(|e| matches(e)))
+    }
+}
+
+/// The events of one stream at the given `(version, record)` pairs, in order.
 pub fn stream_events(
     source: &dyn RecordSource,
     stream: &str,
     refs: &[(u64, RecordRef)],
 ) -> Result<Vec<Arc<StoredEvent>>, ServerError> {
-    let mut out = Vec::with_capacity(refs.len());
-    let mut cached: Option<(RecordRef, Vec<Arc<StoredEvent>>)> = None;
-    for (version, at) in refs {
-        if cached.as_ref().map(|(r, _)| r) != Some(at) {
-            cached = Some((*at, source.events_at(*at)?));
-        }
-        let events = cached
-            .as_ref()
-            .map(|(_, e)| e.as_slice())
-            .unwrap_or_default();
-        let event = events
-            .iter()
-            .find(|e| &*e.stream == stream && e.version == *version)
-            .ok_or_else(|| {
-                ServerError::internal(format!(
-                    "the record at {at} does not hold version {version} of {stream}"
-                ))
-            })?;
-        out.push(event.clone());
-    }
-    Ok(out)
+    let mut records = LastRecord::new(source);
+    refs.iter()
+        .map(|(version, at)| {
+            records
+                .find(*at, |e| &*e.stream == stream && e.version == *version)?
+                .cloned()
+                .ok_or_else(|| {
+                    ServerError::internal(format!(
+                        "the record at {at} does not hold version {version} of {stream}"
+                    ))
+                })
+        })
+        .collect()
 }
