@@ -12,17 +12,7 @@ source "$here/lib/stack.sh"
 source "$here/lib/variants.sh"
 stack_check
 
-# On disk, not tmpfs: the check runs with the same durable settings as the benchmark.
-work=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/resident-bench-http-check.XXXXXX")
-chmod 755 "$work"
-# BENCH_HTTP_KEEP=1 keeps the work directory (configs, logs) for a look after a failure.
-trap 'stack_stop; residentd_stop; postgres_stop; [ "${BENCH_HTTP_KEEP:-0}" = 1 ] || rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM # so that the EXIT trap stops every server
-
-residentd_start "$work" --fsync always
-postgres_start "$work"
-export RESIDENT_SOCKET=$work/resident.sock PG_SOCKET_DIR=$work EXTENSION
-port=$(free_port)
+servers_up http-check
 
 echo "bench/http smoke test: the same script against each variant, on 127.0.0.1:$port"
 for variant in "${VARIANTS[@]}"; do

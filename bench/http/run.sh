@@ -39,15 +39,7 @@ stack_check
 command -v wrk >/dev/null || { echo "wrk is missing (make bench-http-deps installs it)" >&2; exit 1; }
 command -v cgi-fcgi >/dev/null || { echo "cgi-fcgi is missing (libfcgi-bin; make deps installs it)" >&2; exit 1; }
 
-work=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/resident-bench-http.XXXXXX")
-chmod 755 "$work"
-trap 'stack_stop; residentd_stop; postgres_stop; [ "${BENCH_HTTP_KEEP:-0}" = 1 ] || rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM # so that the EXIT trap stops every server
-
-residentd_start "$work" --fsync always
-postgres_start "$work"
-export RESIDENT_SOCKET=$work/resident.sock PG_SOCKET_DIR=$work EXTENSION
-port=$(free_port)
+servers_up http
 accounts=$(php "$here/tools/accounts.php")
 pages=$(((accounts + 49) / 50))
 php "$here/tools/ids.php" >"$work/ids.txt"

@@ -148,3 +148,18 @@ stack_stop() {
     done
     NGINX_PID= FPM_PID=
 }
+
+# servers_up NAME: a work directory under BENCH_TMPDIR (on disk, not a tmpfs: the same
+# durable settings as the benchmark), residentd (fsync always) and PostgreSQL in it, and
+# every server stopped on exit (BENCH_HTTP_KEEP=1 keeps the directory, its configs and
+# logs, for a look after a failure). Sets work and port.
+servers_up() {
+    work=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/resident-bench-$1.XXXXXX")
+    chmod 755 "$work"
+    trap 'stack_stop; residentd_stop; postgres_stop; [ "${BENCH_HTTP_KEEP:-0}" = 1 ] || rm -rf "$work"' EXIT
+    trap 'exit 130' INT TERM # so that the EXIT trap stops every server
+    residentd_start "$work" --fsync always
+    postgres_start "$work"
+    export RESIDENT_SOCKET=$work/resident.sock PG_SOCKET_DIR=$work EXTENSION
+    port=$(free_port)
+}
