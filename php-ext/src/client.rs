@@ -145,17 +145,10 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_socket::TempSocket;
     use resident_protocol::map;
     use std::io::Write;
     use std::os::unix::net::UnixListener;
-
-    fn temp_socket(name: &str) -> String {
-        let dir = std::env::temp_dir().join(format!("resident-client-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
-        let _ = std::fs::remove_file(&path);
-        path.to_string_lossy().into_owned()
-    }
 
     /// Answers every request with `{ok: true, op: <its op>}`, on `conns` connections in
     /// turn, closing each after `per_conn` requests. Returns the ops it saw.
@@ -183,7 +176,8 @@ mod tests {
 
     #[test]
     fn registers_once_and_reconnects_once_after_a_restart() {
-        let path = temp_socket("echo.sock");
+        let socket = TempSocket::new("echo.sock");
+        let path = socket.path.clone();
         // First connection: hello, register, find, find; then the "server restarts".
         // Second connection: hello, register (cache cleared), find.
         let server = echo_server(&path, vec![4, 3]);
@@ -211,7 +205,8 @@ mod tests {
 
     #[test]
     fn does_not_retry_on_a_connection_that_never_worked() {
-        let path = temp_socket("flaky.sock");
+        let socket = TempSocket::new("flaky.sock");
+        let path = socket.path.clone();
         let server = echo_server(&path, vec![1]); // answers hello, then closes
         let settings = || Settings {
             socket: path.clone(),

@@ -265,15 +265,8 @@ pub fn timeout_problem(path: &str, timeout_ms: u64) -> Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_socket::TempSocket;
     use std::os::unix::net::UnixListener;
-
-    fn temp_socket(name: &str) -> String {
-        let dir = std::env::temp_dir().join(format!("resident-ext-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
-        let _ = std::fs::remove_file(&path);
-        path.to_string_lossy().into_owned()
-    }
 
     fn settings(socket: &str, timeout_ms: u64) -> Settings {
         Settings {
@@ -299,7 +292,8 @@ mod tests {
 
     #[test]
     fn stale_socket_file_is_refused() {
-        let path = temp_socket("stale.sock");
+        let socket = TempSocket::new("stale.sock");
+        let path = socket.path.clone();
         drop(UnixListener::bind(&path).unwrap()); // leaves the file, nobody listens
         let p = Connection::open(&settings(&path, 100)).err().unwrap();
         assert!(p.message.contains("refused"), "{}", p.message);
@@ -308,7 +302,8 @@ mod tests {
 
     #[test]
     fn silent_server_times_out_with_the_limit_in_the_message() {
-        let path = temp_socket("silent.sock");
+        let socket = TempSocket::new("silent.sock");
+        let path = socket.path.clone();
         let _listener = UnixListener::bind(&path).unwrap();
         let p = Connection::open(&settings(&path, 50)).err().unwrap();
         assert!(p.message.contains("timed out after 50 ms"), "{}", p.message);
@@ -334,7 +329,8 @@ mod tests {
 
     #[test]
     fn call_returns_answer_and_maps_refusals() {
-        let path = temp_socket("fake.sock");
+        let socket = TempSocket::new("fake.sock");
+        let path = socket.path.clone();
         let server = serve(
             &path,
             vec![

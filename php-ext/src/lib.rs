@@ -16,6 +16,9 @@ mod schema;
 mod settings;
 mod wire;
 
+#[cfg(test)]
+mod test_socket;
+
 #[cfg(not(test))]
 mod aggregate;
 #[cfg(not(test))]

@@ -22,21 +22,7 @@ use App\AccountAggregateRoot;
 use Resident\Bench\RawClient;
 
 $size = (int) (getenv('BENCH_ACCOUNTS') ?: 10_000);
-$dir = sys_get_temp_dir() . '/resident-hydrate-bench-' . getmypid();
-@mkdir($dir);
-$server = new \Resident\Tests\Support\ResidentServer(
-    getenv('RESIDENTD') ?: __DIR__ . '/../../target/release/residentd',
-    "$dir/s.sock",
-    "$dir/data",
-    "$dir/err",
-);
-$server->start();
-register_shutdown_function(static function () use ($server, $dir): void {
-    $server->stop();
-    exec('rm -rf ' . escapeshellarg($dir));
-});
-$socket = $server->socket;
-putenv("RESIDENT_SOCKET=$socket");
+$socket = \Resident\Tests\Support\ResidentServer::forScript('hydrate-bench')->socket;
 
 
 // One account through the extension registers the schemas; the rest go in bulk.

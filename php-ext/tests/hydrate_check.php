@@ -93,21 +93,7 @@ namespace {
         }
     }
 
-    $dir = sys_get_temp_dir() . '/resident-hydrate-check-' . getmypid();
-    @mkdir($dir);
-    $server = new \Resident\Tests\Support\ResidentServer(
-        getenv('RESIDENTD') ?: __DIR__ . '/../../target/release/residentd',
-        "$dir/s.sock",
-        "$dir/data",
-        "$dir/err",
-    );
-    $server->start();
-    register_shutdown_function(static function () use ($server, $dir): void {
-        $server->stop();
-        exec('rm -rf ' . escapeshellarg($dir));
-    });
-    $socket = $server->socket;
-    putenv("RESIDENT_SOCKET=$socket");
+    $socket = \Resident\Tests\Support\ResidentServer::forScript('hydrate-check')->socket;
 
     $raw = new RawClient($socket);
     $raw->request(['op' => 'register'] + REGISTER);

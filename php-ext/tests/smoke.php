@@ -147,22 +147,10 @@ namespace {
 
     // --- residentd ------------------------------------------------------------------------
     require __DIR__ . '/../../tests/Support/ResidentServer.php';
-    $server = null;
-    $dir = sys_get_temp_dir() . '/resident-smoke-' . getmypid();
+    // A server of its own unless RESIDENT_SOCKET names one already running.
     $socket = getenv('RESIDENT_SOCKET') ?: '';
-    if ($socket === '') {
-        @mkdir($dir, 0700, true);
-        $server = new Resident\Tests\Support\ResidentServer(
-            getenv('RESIDENTD') ?: __DIR__ . '/../../target/release/residentd',
-            "$dir/s.sock",
-            "$dir/data",
-            "$dir/log",
-        );
-        $socket = $server->socket;
-        putenv("RESIDENT_SOCKET=$socket");
-        $server->start();
-    }
-    register_shutdown_function(function () use (&$server, $dir) { $server?->stop(); exec('rm -rf ' . escapeshellarg($dir)); });
+    $server = $socket === '' ? Resident\Tests\Support\ResidentServer::forScript('smoke') : null;
+    $socket = $server?->socket ?? $socket;
 
     // --- basics ---------------------------------------------------------------------------
     check(Resident\ping() === true, 'ping');

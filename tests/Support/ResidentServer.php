@@ -49,6 +49,31 @@ final class ResidentServer
         return self::$shared;
     }
 
+    /**
+     * A server of its own for a check or bench script outside PHPUnit: in a fresh
+     * temporary directory named after the script, residentd from $RESIDENTD (else the
+     * release build), the extension pointed at it through RESIDENT_SOCKET, and all of it
+     * stopped and removed when the script ends.
+     */
+    public static function forScript(string $name): self
+    {
+        $dir = sys_get_temp_dir() . "/resident-$name-" . getmypid();
+        mkdir($dir, 0700, true);
+        $server = new self(
+            getenv('RESIDENTD') ?: dirname(__DIR__, 2) . '/target/release/residentd',
+            "$dir/s.sock",
+            "$dir/data",
+            "$dir/log",
+        );
+        putenv("RESIDENT_SOCKET={$server->socket}");
+        register_shutdown_function(static function () use ($server, $dir): void {
+            $server->stop();
+            exec('rm -rf ' . escapeshellarg($dir));
+        });
+        $server->start();
+        return $server;
+    }
+
     public function start(): void
     {
         if (!is_executable($this->binary)) {
