@@ -42,8 +42,9 @@ final class ResidentServer
             );
             putenv('RESIDENT_SOCKET=' . self::$shared->socket);
             self::$shared->start();
-            register_shutdown_function(static function (): void {
+            register_shutdown_function(static function () use ($root): void {
                 self::$shared?->stop();
+                exec('rm -rf ' . escapeshellarg($root));
             });
         }
         return self::$shared;

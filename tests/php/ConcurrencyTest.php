@@ -55,9 +55,13 @@ final class ConcurrencyTest extends TestCase
         $barrier = sys_get_temp_dir() . '/resident-race-' . bin2hex(random_bytes(4));
         mkdir($barrier);
         $script = dirname(__DIR__) . '/scripts/race.php';
-        $a = $server->php($script, $uuid, $barrier, 'a', '10');
-        $b = $server->php($script, $uuid, $barrier, 'b', '32');
-        $results = [$a->wait(), $b->wait()];
+        try {
+            $a = $server->php($script, $uuid, $barrier, 'a', '10');
+            $b = $server->php($script, $uuid, $barrier, 'b', '32');
+            $results = [$a->wait(), $b->wait()];
+        } finally {
+            exec('rm -rf ' . escapeshellarg($barrier));
+        }
         sort($results);
         self::assertSame(["conflict then retried\n", "won\n"], $results, 'exactly one process wins the race');
         self::assertSame(42, Account::find($uuid)->balance);
