@@ -18,15 +18,15 @@ use ext_php_rs::zend::{ClassEntry, ExecuteData};
 use resident_protocol::Value;
 
 use crate::call;
-use crate::client::Registration;
+use crate::client::failure::{Failure, Problem};
+use crate::client::process::Registration;
+use crate::client::schema::{AggregateSchema, EventSchema};
+use crate::client::wire::{self, NewEvent};
 use crate::entity::{self, Entity};
 use crate::event::{self, Event};
-use crate::failure::{Failure, Problem};
 use crate::methods::{self, native};
 use crate::objects;
 use crate::registry;
-use crate::schema::{AggregateSchema, EventSchema};
-use crate::wire::{self, NewEvent};
 
 #[php_class]
 #[php(name = "Resident\\AggregateRoot")]

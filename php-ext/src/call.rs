@@ -4,10 +4,10 @@
 use ext_php_rs::zend::ExecutorGlobals;
 use resident_protocol::Value;
 
-use crate::client::{self, Registration};
-use crate::connection::Settings;
-use crate::failure::Failure;
-use crate::settings;
+use crate::client::connection::Settings;
+use crate::client::failure::Failure;
+use crate::client::process::{self, Registration};
+use crate::client::settings;
 
 /// Read only when (re)connecting: `ini_values()` copies the whole ini table.
 fn current_settings() -> Settings {
@@ -22,7 +22,7 @@ fn current_settings() -> Settings {
 /// Sends `request` after registering the schemas in `needs` not yet registered on this
 /// connection.
 pub fn exchange(needs: &[Registration<'_>], request: &[(&str, Value)]) -> Result<Value, Failure> {
-    client::with(|c| c.exchange(current_settings, needs, request)).map_err(Failure::from)
+    process::with(|c| c.exchange(current_settings, needs, request)).map_err(Failure::from)
 }
 
 /// [`exchange`] returning the answer's frame body undecoded, for `decode.rs`.
@@ -30,5 +30,5 @@ pub fn exchange_raw(
     needs: &[Registration<'_>],
     request: &[(&str, Value)],
 ) -> Result<Vec<u8>, Failure> {
-    client::with(|c| c.exchange_raw(current_settings, needs, request)).map_err(Failure::from)
+    process::with(|c| c.exchange_raw(current_settings, needs, request)).map_err(Failure::from)
 }

@@ -8,7 +8,7 @@ use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
 use resident_protocol::Value;
 
-use crate::failure::Problem;
+use crate::client::failure::Problem;
 use crate::objects;
 
 /// Converts `zv`; `path` names it in error messages (e.g. `AccountOpened::$name`).

@@ -20,10 +20,10 @@ use ext_php_rs::types::{ZendHashTable, ZendObject, Zval};
 use ext_php_rs::zend::ClassEntry;
 use resident_protocol::Value;
 
-use crate::cbor::{self, DecodeError, Item, Key, RawKey, Reader};
+use crate::client::cbor::{self, DecodeError, Item, Key, RawKey, Reader};
+use crate::client::failure::{Failure, Problem};
+use crate::client::fields::{self, FieldCache, Fit};
 use crate::convert;
-use crate::failure::{Failure, Problem};
-use crate::fields::{self, FieldCache, Fit};
 use crate::objects;
 
 impl From<DecodeError> for Failure {

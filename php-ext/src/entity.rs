@@ -10,13 +10,13 @@ use ext_php_rs::zend::ClassEntry;
 use resident_protocol::Value;
 
 use crate::call;
-use crate::client::Registration;
+use crate::client::failure::{Failure, Problem};
+use crate::client::process::Registration;
+use crate::client::wire;
 use crate::decode;
-use crate::failure::{Failure, Problem};
 use crate::objects;
 use crate::query::entity_shortcuts;
 use crate::registry;
-use crate::wire;
 
 #[php_class]
 #[php(name = "Resident\\Entity")]

@@ -6,8 +6,8 @@ use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendObject;
 use resident_protocol::Value;
 
+use crate::client::failure::{Failure, Problem};
 use crate::convert;
-use crate::failure::{Failure, Problem};
 use crate::objects;
 
 #[php_class]

@@ -15,7 +15,7 @@ use ext_php_rs::zend::{ce, ClassEntry, ExecuteData};
 
 use resident_protocol::error_code;
 
-use crate::failure::{Failure, Kind, Problem};
+use crate::client::failure::{Failure, Kind, Problem};
 use crate::methods;
 use crate::objects;
 

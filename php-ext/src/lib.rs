@@ -7,17 +7,7 @@
 // In test builds the glue is compiled out, so the pure helpers it uses look unused.
 #![cfg_attr(test, allow(dead_code))]
 
-mod cbor;
 mod client;
-mod connection;
-mod failure;
-mod fields;
-mod schema;
-mod settings;
-mod wire;
-
-#[cfg(test)]
-mod test_socket;
 
 #[cfg(not(test))]
 mod aggregate;

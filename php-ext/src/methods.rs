@@ -6,7 +6,7 @@
 use ext_php_rs::types::ZendObject;
 use ext_php_rs::zend::ExecuteData;
 
-use crate::failure::{Failure, Problem};
+use crate::client::failure::{Failure, Problem};
 
 /// Declares `extern "C" fn $name(ex, retval)` running `$body` (returning
 /// `Result<(), Failure>`) with panics caught and failures thrown as PHP exceptions.
@@ -17,7 +17,7 @@ macro_rules! native {
             $retval: &mut ::ext_php_rs::types::Zval,
         ) {
             ::ext_php_rs::zend::run_handler(::std::panic::AssertUnwindSafe(|| {
-                let result: ::std::result::Result<(), $crate::failure::Failure> = $body;
+                let result: ::std::result::Result<(), $crate::client::failure::Failure> = $body;
                 if let Err(failure) = result {
                     ::ext_php_rs::exception::PhpException::from(failure).throw();
                 }

@@ -8,7 +8,7 @@ use ext_php_rs::types::{ZendObject, Zval};
 use ext_php_rs::zend::{ClassEntry, ExecutorGlobals};
 use resident_protocol::Value;
 
-use crate::failure::{Failure, Problem};
+use crate::client::failure::{Failure, Problem};
 
 /// The class a static method was called on (`Account::all()` → `App\Account`): the
 /// engine keeps it in the current frame's `This` (C's `Z_CE(EX(This))`), or the object

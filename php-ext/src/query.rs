@@ -16,15 +16,15 @@ use ext_php_rs::zend::{ClassEntry, ExecuteData};
 use resident_protocol::Value;
 
 use crate::call;
-use crate::client::Registration;
+use crate::client::failure::{Failure, Problem};
+use crate::client::process::Registration;
+use crate::client::wire;
 use crate::convert;
 use crate::decode;
 use crate::entity;
-use crate::failure::{Failure, Problem};
 use crate::methods::native;
 use crate::objects;
 use crate::registry;
-use crate::wire;
 
 const BUILDER: &str = "Resident\\Query\\Builder";
 

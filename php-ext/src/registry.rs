@@ -6,11 +6,11 @@ use std::rc::Rc;
 use ext_php_rs::types::ZendCallable;
 use resident_protocol::Value;
 
-use crate::client;
+use crate::client::failure::{Failure, Problem};
+use crate::client::process;
+use crate::client::schema::{self, AggregateSchema, EntitySchema, EventSchema};
 use crate::convert;
-use crate::failure::{Failure, Problem};
 use crate::objects;
-use crate::schema::{self, AggregateSchema, EntitySchema, EventSchema};
 
 const REGISTRY: &str = "Resident\\Schema\\Registry";
 
@@ -20,7 +20,7 @@ fn ask<T: Any>(
     parse: fn(&Value, &str) -> Result<T, Problem>,
 ) -> Result<Rc<T>, Failure> {
     let key = format!("{method}:{class}");
-    if let Some(hit) = client::with(|c| c.cached(&key)).and_then(|v| v.downcast::<T>().ok()) {
+    if let Some(hit) = process::with(|c| c.cached(&key)).and_then(|v| v.downcast::<T>().ok()) {
         return Ok(hit);
     }
     if objects::find_class(REGISTRY).is_none() {
@@ -44,7 +44,7 @@ fn ask<T: Any>(
     })?;
     let answer = convert::to_cbor(&answer, &format!("{REGISTRY}::{method}('{class}')"))?;
     let parsed = Rc::new(parse(&answer, class)?);
-    client::with(|c| c.remember(key, parsed.clone()));
+    process::with(|c| c.remember(key, parsed.clone()));
     Ok(parsed)
 }
 

@@ -1,6 +1,6 @@
 //! Where the socket is and how long to wait: php.ini, overridden by the environment.
 
-use crate::connection::Settings;
+use crate::client::connection::Settings;
 
 pub const SOCKET_DEFAULT: &str = "/run/resident/resident.sock";
 pub const TIMEOUT_MS_DEFAULT: u64 = 5000;

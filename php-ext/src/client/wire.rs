@@ -3,7 +3,7 @@
 
 use resident_protocol::{map, Value};
 
-use crate::failure::Problem;
+use crate::client::failure::Problem;
 
 pub type Request = Vec<(&'static str, Value)>;
 

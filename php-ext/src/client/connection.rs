@@ -11,8 +11,8 @@ use std::time::Duration;
 use resident_protocol::frame;
 use resident_protocol::{map, Value, FRAME_BYTES_MAX_DEFAULT, PROTOCOL_VERSION};
 
-use crate::cbor;
-use crate::failure::Problem;
+use crate::client::cbor;
+use crate::client::failure::Problem;
 
 /// Where to connect and how long to wait; read from php.ini / the environment by the glue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,7 +265,7 @@ pub fn timeout_problem(path: &str, timeout_ms: u64) -> Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_socket::TempSocket;
+    use crate::client::test_socket::TempSocket;
     use std::os::unix::net::UnixListener;
 
     fn settings(socket: &str, timeout_ms: u64) -> Settings {

@@ -5,7 +5,7 @@
 
 use resident_protocol::{map, Value};
 
-use crate::failure::Problem;
+use crate::client::failure::Problem;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntitySchema {

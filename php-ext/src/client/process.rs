@@ -10,8 +10,8 @@ use std::rc::Rc;
 
 use resident_protocol::{frame, Value};
 
-use crate::connection::{CallError, Connection, Settings};
-use crate::failure::Problem;
+use crate::client::connection::{CallError, Connection, Settings};
+use crate::client::failure::Problem;
 
 /// A schema body to send with `register` before the first use of a class on a connection.
 pub struct Registration<'a> {
@@ -145,7 +145,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_socket::TempSocket;
+    use crate::client::test_socket::TempSocket;
     use resident_protocol::map;
     use std::io::Write;
     use std::os::unix::net::UnixListener;
