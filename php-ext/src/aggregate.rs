@@ -17,16 +17,16 @@ use ext_php_rs::types::{ZendHashTable, ZendObject, Zval};
 use ext_php_rs::zend::{ClassEntry, ExecuteData};
 use resident_protocol::Value;
 
-use crate::call;
 use crate::client::failure::{Failure, Problem};
 use crate::client::process::Registration;
 use crate::client::schema::{AggregateSchema, EventSchema};
 use crate::client::wire::{self, NewEvent};
+use crate::engine::call;
+use crate::engine::methods::{self, native};
+use crate::engine::objects;
+use crate::engine::registry;
 use crate::entity::{self, Entity};
 use crate::event::{self, Event};
-use crate::methods::{self, native};
-use crate::objects;
-use crate::registry;
 
 #[php_class]
 #[php(name = "Resident\\AggregateRoot")]

@@ -9,14 +9,14 @@ use ext_php_rs::types::{ZendHashTable, ZendObject, Zval};
 use ext_php_rs::zend::ClassEntry;
 use resident_protocol::Value;
 
-use crate::call;
 use crate::client::failure::{Failure, Problem};
 use crate::client::process::Registration;
 use crate::client::wire;
-use crate::decode;
-use crate::objects;
+use crate::engine::call;
+use crate::engine::decode;
+use crate::engine::objects;
+use crate::engine::registry;
 use crate::query::entity_shortcuts;
-use crate::registry;
 
 #[php_class]
 #[php(name = "Resident\\Entity")]

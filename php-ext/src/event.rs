@@ -7,8 +7,8 @@ use ext_php_rs::types::ZendObject;
 use resident_protocol::Value;
 
 use crate::client::failure::{Failure, Problem};
-use crate::convert;
-use crate::objects;
+use crate::engine::convert;
+use crate::engine::objects;
 
 #[php_class]
 #[php(name = "Resident\\Event")]

@@ -16,8 +16,8 @@ use ext_php_rs::zend::{ce, ClassEntry, ExecuteData};
 use resident_protocol::error_code;
 
 use crate::client::failure::{Failure, Kind, Problem};
-use crate::methods;
-use crate::objects;
+use crate::engine::methods;
+use crate::engine::objects;
 
 /// SPL's RuntimeException, looked up in the compiler's class table: this runs in MINIT,
 /// before the executor (and `ClassEntry::try_find`) has a class table.

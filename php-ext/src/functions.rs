@@ -4,8 +4,8 @@ use ext_php_rs::prelude::*;
 use ext_php_rs::types::Zval;
 use resident_protocol::Value;
 
-use crate::call;
-use crate::convert;
+use crate::engine::call;
+use crate::engine::convert;
 
 /// The server's counters (`stats` op): position, events, streams, entities per type, …
 #[php_function]

@@ -8,15 +8,11 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod client;
+#[cfg(not(test))]
+mod engine;
 
 #[cfg(not(test))]
 mod aggregate;
-#[cfg(not(test))]
-mod call;
-#[cfg(not(test))]
-mod convert;
-#[cfg(not(test))]
-mod decode;
 #[cfg(not(test))]
 mod entity;
 #[cfg(not(test))]
@@ -24,17 +20,9 @@ mod event;
 #[cfg(not(test))]
 mod exceptions;
 #[cfg(not(test))]
-mod fixup;
-#[cfg(not(test))]
 mod functions;
 #[cfg(not(test))]
-mod methods;
-#[cfg(not(test))]
-mod objects;
-#[cfg(not(test))]
 mod query;
-#[cfg(not(test))]
-mod registry;
 
 #[cfg(not(test))]
 mod module {
@@ -42,7 +30,8 @@ mod module {
     use ext_php_rs::prelude::*;
     use ext_php_rs::zend::{IniEntryDef, IniEntryDefs};
 
-    use crate::{aggregate, entity, event, exceptions, fixup, functions, query};
+    use crate::engine::fixup;
+    use crate::{aggregate, entity, event, exceptions, functions, query};
 
     static INI: IniEntryDefs<3> = IniEntryDefs::new([
         IniEntryDef::new(

@@ -15,16 +15,16 @@ use ext_php_rs::types::{ZendCallable, ZendHashTable, Zval};
 use ext_php_rs::zend::{ClassEntry, ExecuteData};
 use resident_protocol::Value;
 
-use crate::call;
 use crate::client::failure::{Failure, Problem};
 use crate::client::process::Registration;
 use crate::client::wire;
-use crate::convert;
-use crate::decode;
+use crate::engine::call;
+use crate::engine::convert;
+use crate::engine::decode;
+use crate::engine::methods::native;
+use crate::engine::objects;
+use crate::engine::registry;
 use crate::entity;
-use crate::methods::native;
-use crate::objects;
-use crate::registry;
 
 const BUILDER: &str = "Resident\\Query\\Builder";
 

@@ -153,5 +153,5 @@ pub fn read_property<'a>(obj: &'a ZendObject, scope: &ClassEntry, name: &str) ->
 /// set from the field of the same name; fields the class does not declare are skipped.
 /// (Answers read straight from the frame use `decode::Hydrator::entity` instead.)
 pub fn hydrate(ce: &'static ClassEntry, entity: &Value) -> Result<Zval, Failure> {
-    crate::decode::Hydrator::new(ce).entity_of_value(entity)
+    crate::engine::decode::Hydrator::new(ce).entity_of_value(entity)
 }

@@ -9,8 +9,8 @@ use resident_protocol::Value;
 use crate::client::failure::{Failure, Problem};
 use crate::client::process;
 use crate::client::schema::{self, AggregateSchema, EntitySchema, EventSchema};
-use crate::convert;
-use crate::objects;
+use crate::engine::convert;
+use crate::engine::objects;
 
 const REGISTRY: &str = "Resident\\Schema\\Registry";
 

@@ -23,8 +23,8 @@ use resident_protocol::Value;
 use crate::client::cbor::{self, DecodeError, Item, Key, RawKey, Reader};
 use crate::client::failure::{Failure, Problem};
 use crate::client::fields::{self, FieldCache, Fit};
-use crate::convert;
-use crate::objects;
+use crate::engine::convert;
+use crate::engine::objects;
 
 impl From<DecodeError> for Failure {
     fn from(e: DecodeError) -> Self {

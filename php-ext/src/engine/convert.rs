@@ -9,7 +9,7 @@ use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
 use resident_protocol::Value;
 
 use crate::client::failure::Problem;
-use crate::objects;
+use crate::engine::objects;
 
 /// Converts `zv`; `path` names it in error messages (e.g. `AccountOpened::$name`).
 pub fn to_cbor(zv: &Zval, path: &str) -> Result<Value, Problem> {
