@@ -7,22 +7,11 @@
 // In test builds the glue is compiled out, so the pure helpers it uses look unused.
 #![cfg_attr(test, allow(dead_code))]
 
+#[cfg(not(test))]
+mod classes;
 mod client;
 #[cfg(not(test))]
 mod engine;
-
-#[cfg(not(test))]
-mod aggregate;
-#[cfg(not(test))]
-mod entity;
-#[cfg(not(test))]
-mod event;
-#[cfg(not(test))]
-mod exceptions;
-#[cfg(not(test))]
-mod functions;
-#[cfg(not(test))]
-mod query;
 
 #[cfg(not(test))]
 mod module {
@@ -30,8 +19,8 @@ mod module {
     use ext_php_rs::prelude::*;
     use ext_php_rs::zend::{IniEntryDef, IniEntryDefs};
 
+    use crate::classes;
     use crate::engine::fixup;
-    use crate::{aggregate, entity, event, exceptions, functions, query};
 
     static INI: IniEntryDefs<3> = IniEntryDefs::new([
         IniEntryDef::new(
@@ -58,19 +47,6 @@ mod module {
     pub fn module(module: ModuleBuilder) -> ModuleBuilder {
         // The name PHP knows the extension by (extension_loaded('resident'), php -m);
         // without it, ext-php-rs would use the crate name.
-        let module = query::register(functions::register(module.name("resident")));
-        module
-            .request_startup_function(request_startup)
-            .class::<exceptions::ResidentException>()
-            .class::<exceptions::ConnectionException>()
-            .class::<exceptions::ConcurrencyException>()
-            .class::<exceptions::NotFound>()
-            .class::<exceptions::SchemaException>()
-            .class::<exceptions::ProtocolException>()
-            .class::<exceptions::BadRequestException>()
-            .class::<exceptions::QueryException>()
-            .class::<entity::Entity>()
-            .class::<event::Event>()
-            .class::<aggregate::AggregateRoot>()
+        classes::register(module.name("resident")).request_startup_function(request_startup)
     }
 }

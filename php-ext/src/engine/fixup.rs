@@ -19,10 +19,10 @@ use ext_php_rs::ffi::{zend_execute_data, zval};
 use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::zend::{ce, ClassEntry};
 
-use crate::aggregate::AggregateRoot;
-use crate::entity::Entity;
-use crate::event::Event;
-use crate::exceptions;
+use crate::classes::aggregate_root::AggregateRoot;
+use crate::classes::entity::Entity;
+use crate::classes::event::Event;
+use crate::classes::exceptions;
 
 pub fn once() {
     static DONE: Once = Once::new();

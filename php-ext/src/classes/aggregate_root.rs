@@ -17,6 +17,8 @@ use ext_php_rs::types::{ZendHashTable, ZendObject, Zval};
 use ext_php_rs::zend::{ClassEntry, ExecuteData};
 use resident_protocol::Value;
 
+use crate::classes::entity::{self, Entity};
+use crate::classes::event::{self, Event};
 use crate::client::failure::{Failure, Problem};
 use crate::client::process::Registration;
 use crate::client::schema::{AggregateSchema, EventSchema};
@@ -25,8 +27,6 @@ use crate::engine::call;
 use crate::engine::methods::{self, native};
 use crate::engine::objects;
 use crate::engine::registry;
-use crate::entity::{self, Entity};
-use crate::event::{self, Event};
 
 #[php_class]
 #[php(name = "Resident\\AggregateRoot")]
@@ -42,7 +42,7 @@ impl AggregateRoot {
             .map(objects::class_name)
             .unwrap_or_default();
         Err(PhpException::from_class::<
-            crate::exceptions::BadRequestException,
+            crate::classes::exceptions::BadRequestException,
         >(format!(
             "{class} cannot be made with new: use {class}::create() or {class}::find()"
         )))

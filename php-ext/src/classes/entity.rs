@@ -9,6 +9,7 @@ use ext_php_rs::types::{ZendHashTable, ZendObject, Zval};
 use ext_php_rs::zend::ClassEntry;
 use resident_protocol::Value;
 
+use crate::classes::query::entity_shortcuts;
 use crate::client::failure::{Failure, Problem};
 use crate::client::process::Registration;
 use crate::client::wire;
@@ -16,7 +17,6 @@ use crate::engine::call;
 use crate::engine::decode;
 use crate::engine::objects;
 use crate::engine::registry;
-use crate::query::entity_shortcuts;
 
 #[php_class]
 #[php(name = "Resident\\Entity")]

@@ -15,6 +15,7 @@ use ext_php_rs::types::{ZendCallable, ZendHashTable, Zval};
 use ext_php_rs::zend::{ClassEntry, ExecuteData};
 use resident_protocol::Value;
 
+use crate::classes::entity;
 use crate::client::failure::{Failure, Problem};
 use crate::client::process::Registration;
 use crate::client::wire;
@@ -24,7 +25,6 @@ use crate::engine::decode;
 use crate::engine::methods::native;
 use crate::engine::objects;
 use crate::engine::registry;
-use crate::entity;
 
 const BUILDER: &str = "Resident\\Query\\Builder";
 

@@ -1,0 +1,28 @@
+//! What PHP code sees: one file per native class or group of functions, each a thin layer
+//! that checks its arguments, asks `engine/` for schemas and values and `client/` for the
+//! exchange.
+
+pub mod aggregate_root;
+pub mod entity;
+pub mod event;
+pub mod exceptions;
+pub mod query;
+pub mod status;
+
+use ext_php_rs::builders::ModuleBuilder;
+
+/// Adds the functions and classes to the module.
+pub fn register(module: ModuleBuilder) -> ModuleBuilder {
+    query::register(status::register(module))
+        .class::<exceptions::ResidentException>()
+        .class::<exceptions::ConnectionException>()
+        .class::<exceptions::ConcurrencyException>()
+        .class::<exceptions::NotFound>()
+        .class::<exceptions::SchemaException>()
+        .class::<exceptions::ProtocolException>()
+        .class::<exceptions::BadRequestException>()
+        .class::<exceptions::QueryException>()
+        .class::<entity::Entity>()
+        .class::<event::Event>()
+        .class::<aggregate_root::AggregateRoot>()
+}
