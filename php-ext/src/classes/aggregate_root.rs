@@ -24,6 +24,7 @@ use crate::client::process::Registration;
 use crate::client::schema::{AggregateSchema, EventSchema};
 use crate::client::wire::{self, NewEvent};
 use crate::engine::call;
+use crate::engine::decode;
 use crate::engine::methods::{self, native};
 use crate::engine::objects;
 use crate::engine::registry;
@@ -247,7 +248,7 @@ fn hydrate_state(schema: &AggregateSchema, state: &Value) -> Result<Zval, Failur
             schema.name
         ))
     })?;
-    objects::hydrate(ce, state)
+    decode::state(ce, state)
 }
 
 /// An event object turned into what `commit` sends, plus its schema to register.

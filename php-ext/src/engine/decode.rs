@@ -182,6 +182,13 @@ pub fn query(ce: &'static ClassEntry, body: &[u8]) -> Result<Zval, Failure> {
     Ok(zv)
 }
 
+/// An object of `ce` from an entity map already decoded (the aggregate states of `load`
+/// and `commit` answers): every public property the class declares is set from the field
+/// of the same name; fields the class does not declare are skipped.
+pub fn state(ce: &'static ClassEntry, entity: &Value) -> Result<Zval, Failure> {
+    Hydrator::new(ce).entity_of_value(entity)
+}
+
 /// Where a field goes in objects of the class being hydrated.
 #[derive(Clone, Copy)]
 struct Slot {
@@ -192,13 +199,13 @@ struct Slot {
 }
 
 /// Makes objects of one class from entity maps, remembering the property lookups.
-pub struct Hydrator {
+struct Hydrator {
     ce: &'static ClassEntry,
     fields: FieldCache<Slot>,
 }
 
 impl Hydrator {
-    pub fn new(ce: &'static ClassEntry) -> Self {
+    fn new(ce: &'static ClassEntry) -> Self {
         Hydrator {
             ce,
             fields: FieldCache::new(),
@@ -236,7 +243,7 @@ impl Hydrator {
     }
 
     /// An object from the entity map whose header `item` was read at `depth`.
-    pub fn entity(
+    fn entity(
         &mut self,
         item: Item<'_>,
         r: &mut Reader<'_>,
@@ -262,9 +269,8 @@ impl Hydrator {
         Ok(zv)
     }
 
-    /// An object from an entity map already decoded (states in `load` and `commit`
-    /// answers).
-    pub fn entity_of_value(&mut self, entity: &Value) -> Result<Zval, Failure> {
+    /// An object from an entity map already decoded.
+    fn entity_of_value(&mut self, entity: &Value) -> Result<Zval, Failure> {
         let mut zv = objects::instantiate(self.ce)?;
         let obj = zv.object_mut().expect("instantiate returns an object");
         if let Value::Map(entries) = entity {

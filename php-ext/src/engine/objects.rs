@@ -6,7 +6,6 @@ use ext_php_rs::ffi::zend_property_info;
 use ext_php_rs::flags::{ClassFlags, PropertyFlags};
 use ext_php_rs::types::{ZendObject, Zval};
 use ext_php_rs::zend::{ClassEntry, ExecutorGlobals};
-use resident_protocol::Value;
 
 use crate::client::failure::{Failure, Problem};
 
@@ -147,11 +146,4 @@ pub fn read_public<'a>(obj: &'a ZendObject, name: &str) -> Option<&'a Zval> {
 
 pub fn read_property<'a>(obj: &'a ZendObject, scope: &ClassEntry, name: &str) -> Option<&'a Zval> {
     in_scope(scope, || obj.get_property::<&Zval>(name).ok())
-}
-
-/// Makes an object of `ce` from an entity map: every public property the class declares is
-/// set from the field of the same name; fields the class does not declare are skipped.
-/// (Answers read straight from the frame use `decode::Hydrator::entity` instead.)
-pub fn hydrate(ce: &'static ClassEntry, entity: &Value) -> Result<Zval, Failure> {
-    crate::engine::decode::Hydrator::new(ce).entity_of_value(entity)
 }
