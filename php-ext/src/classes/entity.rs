@@ -1,20 +1,23 @@
 //! `Resident\Entity`: the base of userland entity classes; reads answer objects of the
 //! class the call was made on (late static binding).
 
+use ext_php_rs::args::Arg;
 use ext_php_rs::boxed::ZBox;
+use ext_php_rs::builders::{ClassBuilder, FunctionBuilder};
 use ext_php_rs::class::RegisteredClass;
-use ext_php_rs::flags::ClassFlags;
+use ext_php_rs::flags::{ClassFlags, DataType, MethodFlags};
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ZendHashTable, ZendObject, Zval};
-use ext_php_rs::zend::ClassEntry;
+use ext_php_rs::zend::{ClassEntry, ExecuteData};
 use resident_protocol::Value;
 
-use crate::classes::query::entity_shortcuts;
 use crate::client::failure::{Failure, Problem};
 use crate::client::process::Registration;
 use crate::client::wire;
+use crate::engine::builder;
 use crate::engine::call;
 use crate::engine::decode;
+use crate::engine::methods::native;
 use crate::engine::objects;
 use crate::engine::registry;
 
@@ -127,5 +130,78 @@ pub fn id_of(entity: &ZendObject) -> Result<String, Failure> {
             schema.id_field
         ))
         .into()
+    })
+}
+
+/// `Account::<method>(...$args)`: a builder for the called class, and its `<method>`
+/// called with these arguments.
+fn start(ex: &mut ExecuteData, retval: &mut Zval, method: Option<&str>) -> Result<(), Failure> {
+    // Read before calling PHP: the called class lives in this call's frame.
+    let ce = called_entity_class()?;
+    builder::forward(ex, retval, ce, method)
+}
+
+native!(query_method, |ex, retval| start(ex, retval, None));
+
+/// A static method that starts a builder and calls its method of the same name.
+macro_rules! shortcut {
+    ($name:ident, $method:literal) => {
+        native!($name, |ex, retval| start(ex, retval, Some($method)));
+    };
+}
+shortcut!(where_method, "where");
+shortcut!(where_in_method, "whereIn");
+shortcut!(where_not_in_method, "whereNotIn");
+shortcut!(where_null_method, "whereNull");
+shortcut!(where_not_null_method, "whereNotNull");
+shortcut!(order_by_method, "orderBy");
+
+const QUERY_DOCS: &[&str] =
+    &[" A query builder for the called entity class: Account::query()->where(…)->get()."];
+const WHERE_DOCS: &[&str] = &[
+    " Starts a query of the called class: where('balance', '>', 100), where('name', 'Ann')",
+    " for =, or a group where(fn ($q) => $q->where(…)->orWhere(…)). See Resident\\Query\\Builder.",
+];
+
+/// The static query shortcuts of `Resident\Entity`, each returning a builder for the
+/// called class.
+fn entity_shortcuts(class: ClassBuilder) -> ClassBuilder {
+    let field = || Arg::new("field", DataType::String);
+    let values = || Arg::new("values", DataType::Iterable);
+    let shortcuts = [
+        FunctionBuilder::new("query", query_method).docs(QUERY_DOCS),
+        FunctionBuilder::new("where", where_method)
+            .docs(WHERE_DOCS)
+            .arg(Arg::new("field", DataType::Mixed))
+            .not_required()
+            .arg(Arg::new("operator", DataType::Mixed).default("null"))
+            .arg(Arg::new("value", DataType::Mixed).default("null")),
+        FunctionBuilder::new("whereIn", where_in_method)
+            .docs(&[" Starts a query of the called class: the field is one of the values."])
+            .arg(field())
+            .arg(values()),
+        FunctionBuilder::new("whereNotIn", where_not_in_method)
+            .docs(&[" Starts a query of the called class: the field is none of the values."])
+            .arg(field())
+            .arg(values()),
+        FunctionBuilder::new("whereNull", where_null_method)
+            .docs(&[" Starts a query of the called class: the field is null."])
+            .arg(field()),
+        FunctionBuilder::new("whereNotNull", where_not_null_method)
+            .docs(&[" Starts a query of the called class: the field is not null."])
+            .arg(field()),
+        FunctionBuilder::new("orderBy", order_by_method)
+            .docs(&[
+                " Starts a query of the called class ordered by the field (ties broken by id).",
+            ])
+            .arg(field())
+            .not_required()
+            .arg(Arg::new("direction", DataType::String).default("'asc'")),
+    ];
+    shortcuts.into_iter().fold(class, |class, method| {
+        class.method(
+            method.returns(DataType::object(builder::CLASS), false, false),
+            MethodFlags::Public | MethodFlags::Static,
+        )
     })
 }

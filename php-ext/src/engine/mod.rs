@@ -3,6 +3,7 @@
 //! only outside tests (a test binary that touches Zend symbols does not link); tested from
 //! PHP.
 
+pub mod builder;
 pub mod call;
 pub mod convert;
 pub mod decode;
