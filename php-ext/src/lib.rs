@@ -38,7 +38,7 @@ mod module {
     }
 
     unsafe extern "C" fn request_startup(_ty: i32, _mod_num: i32) -> i32 {
-        fixup::once();
+        fixup::once(classes::natives);
         0
     }
 

@@ -94,7 +94,7 @@ pub struct BadRequestException;
 #[php(extends(BadRequestException))]
 pub struct QueryException;
 
-/// Every exception class, for `fixup.rs`.
+/// Every exception class, for `engine/fixup.rs`.
 pub fn all_classes() -> [&'static ClassEntry; 8] {
     [
         ResidentException::get_metadata().ce(),

@@ -10,6 +10,9 @@ pub mod query;
 pub mod status;
 
 use ext_php_rs::builders::ModuleBuilder;
+use ext_php_rs::class::RegisteredClass;
+
+use crate::engine::fixup::Natives;
 
 /// Adds the functions and classes to the module.
 pub fn register(module: ModuleBuilder) -> ModuleBuilder {
@@ -25,4 +28,16 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .class::<entity::Entity>()
         .class::<event::Event>()
         .class::<aggregate_root::AggregateRoot>()
+}
+
+/// The native classes, for `engine/fixup.rs` to make their objects plain engine objects.
+pub fn natives() -> Natives {
+    Natives {
+        data: [
+            entity::Entity::get_metadata().ce(),
+            event::Event::get_metadata().ce(),
+        ],
+        aggregate_root: aggregate_root::AggregateRoot::get_metadata().ce(),
+        exceptions: exceptions::all_classes(),
+    }
 }

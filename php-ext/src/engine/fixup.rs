@@ -14,21 +14,27 @@
 
 use std::sync::Once;
 
-use ext_php_rs::class::RegisteredClass;
 use ext_php_rs::ffi::{zend_execute_data, zval};
 use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::zend::{ce, ClassEntry};
 
-use crate::classes::aggregate_root::AggregateRoot;
-use crate::classes::entity::Entity;
-use crate::classes::event::Event;
-use crate::classes::exceptions;
+/// The native classes, by what the fixup does to them. `classes::natives` lists them:
+/// engine/ sits below classes/ and does not name them.
+pub struct Natives {
+    /// `Resident\Entity` and `Resident\Event`: data, with a constructor that does nothing.
+    pub data: [&'static ClassEntry; 2],
+    /// `Resident\AggregateRoot`, which keeps its constructor.
+    pub aggregate_root: &'static ClassEntry,
+    /// The exception classes, made and constructed as `Exception` is.
+    pub exceptions: [&'static ClassEntry; 8],
+}
 
-pub fn once() {
+/// Fixes the classes `natives()` lists, at the first call (the first RINIT) only.
+pub fn once(natives: fn() -> Natives) {
     static DONE: Once = Once::new();
     // SAFETY: RINIT runs on the engine's thread with no PHP code executing; the class
     // entries are ours and nothing has inherited from them yet.
-    DONE.call_once(|| unsafe { apply() });
+    DONE.call_once(|| unsafe { apply(&natives()) });
 }
 
 /// A constructor that does nothing: `new SomeEntity()` is allowed and runs only
@@ -39,9 +45,9 @@ fn entry_mut(ce: &'static ClassEntry) -> *mut ClassEntry {
     std::ptr::from_ref(ce).cast_mut()
 }
 
-unsafe fn apply() {
+unsafe fn apply(natives: &Natives) {
     unsafe {
-        for ce in [Entity::get_metadata().ce(), Event::get_metadata().ce()] {
+        for ce in natives.data {
             let e = entry_mut(ce);
             (*e).__bindgen_anon_2.create_object = None;
             // Entities and events are data: caches and queues may serialize them.
@@ -51,13 +57,13 @@ unsafe fn apply() {
             }
         }
         // Aggregate roots keep their constructor, which throws "use ::create() or ::find()".
-        (*entry_mut(AggregateRoot::get_metadata().ce()))
+        (*entry_mut(natives.aggregate_root))
             .__bindgen_anon_2
             .create_object = None;
 
         let exception = ce::exception();
         let parent_ctor = exception.constructor;
-        for ce in exceptions::all_classes() {
+        for ce in natives.exceptions {
             let e = entry_mut(ce);
             (*e).__bindgen_anon_2.create_object = exception.__bindgen_anon_2.create_object;
             // Behave exactly like Exception::__construct($message, $code, $previous): same
