@@ -6,37 +6,15 @@
 //! registration and hydration.
 
 use ext_php_rs::convert::IntoZvalDyn;
-use ext_php_rs::types::{ZendCallable, Zval};
+use ext_php_rs::types::Zval;
 use ext_php_rs::zend::{ClassEntry, ExecuteData};
 
 use crate::client::failure::{Failure, Problem};
 use crate::engine::objects;
+use crate::engine::php_lib;
 
 /// The builder's class, as php-lib declares it.
 pub const CLASS: &str = "Resident\\Query\\Builder";
-
-/// A `Resident\Query\Builder` for the entity class `ce`.
-fn builder_for(ce: &ClassEntry) -> Result<Zval, Failure> {
-    if objects::find_class(CLASS).is_none() {
-        if objects::pending() {
-            return Err(Failure::PhpPending);
-        }
-        return Err(Problem::schema(
-            "php-lib is not loaded: require 'php-lib/vendor/autoload.php'",
-        )
-        .into());
-    }
-    let make = ZendCallable::try_from_name(&format!("{CLASS}::for"))
-        .map_err(|e| Problem::schema(format!("{CLASS}::for cannot be called: {e}")))?;
-    let class = objects::class_name(ce);
-    make.try_call(vec![&class]).map_err(|e| {
-        if objects::pending() {
-            Failure::PhpPending
-        } else {
-            Problem::schema(format!("{CLASS}::for('{class}') failed: {e}")).into()
-        }
-    })
-}
 
 /// `Account::<method>(...$args)` = `Builder::for(Account::class)-><method>(...$args)`,
 /// passing exactly the arguments of the call `ex` (the builder tells `where('f', 1)` from
@@ -54,7 +32,7 @@ pub fn forward(
         .filter_map(|i| unsafe { ex.zend_call_arg(i) })
         .map(|zv| zv.shallow_clone())
         .collect();
-    let builder = builder_for(ce)?;
+    let builder = php_lib::call_static(CLASS, "for", &objects::class_name(ce))?;
     let Some(method) = method else {
         *retval = builder;
         return Ok(());

@@ -10,4 +10,5 @@ pub mod decode;
 pub mod fixup;
 pub mod methods;
 pub mod objects;
+pub mod php_lib;
 pub mod registry;

@@ -3,14 +3,13 @@
 use std::any::Any;
 use std::rc::Rc;
 
-use ext_php_rs::types::ZendCallable;
 use resident_protocol::Value;
 
 use crate::client::failure::{Failure, Problem};
 use crate::client::process;
 use crate::client::schema::{self, AggregateSchema, EntitySchema, EventSchema};
 use crate::engine::convert;
-use crate::engine::objects;
+use crate::engine::php_lib;
 
 const REGISTRY: &str = "Resident\\Schema\\Registry";
 
@@ -23,25 +22,7 @@ fn ask<T: Any>(
     if let Some(hit) = process::with(|c| c.cached(&key)).and_then(|v| v.downcast::<T>().ok()) {
         return Ok(hit);
     }
-    if objects::find_class(REGISTRY).is_none() {
-        if objects::pending() {
-            return Err(Failure::PhpPending);
-        }
-        return Err(Problem::schema(
-            "php-lib is not loaded: require 'php-lib/vendor/autoload.php'",
-        )
-        .into());
-    }
-    let callable = ZendCallable::try_from_name(&format!("{REGISTRY}::{method}"))
-        .map_err(|e| Problem::schema(format!("{REGISTRY}::{method} cannot be called: {e}")))?;
-    // php-lib may throw (an unknown class, a bad attribute): that exception propagates.
-    let answer = callable.try_call(vec![&class]).map_err(|e| {
-        if objects::pending() {
-            Failure::PhpPending
-        } else {
-            Problem::schema(format!("{REGISTRY}::{method}('{class}') failed: {e}")).into()
-        }
-    })?;
+    let answer = php_lib::call_static(REGISTRY, method, class)?;
     let answer = convert::to_cbor(&answer, &format!("{REGISTRY}::{method}('{class}')"))?;
     let parsed = Rc::new(parse(&answer, class)?);
     process::with(|c| c.remember(key, parsed.clone()));
