@@ -69,48 +69,41 @@ pub fn entity_class(ce: &'static ClassEntry) -> Result<&'static ClassEntry, Fail
     Ok(ce)
 }
 
-pub fn exchange_for(
+/// Sends the request that `request` makes from the entity name of `ce` through `send`
+/// ([`call::exchange`], or [`call::exchange_raw`] for answers that `decode.rs` reads),
+/// registering the schema of `ce` first if this connection has not.
+pub fn exchange_for<T>(
     ce: &ClassEntry,
-    request: impl FnOnce(&str) -> wire::Request,
-) -> Result<Value, Failure> {
+    request: impl FnOnce(&str) -> Result<wire::Request, Problem>,
+    send: impl FnOnce(&[Registration<'_>], &[(&str, Value)]) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    // The class's own spelling (`Resident\query()` gets whatever the caller wrote): the
+    // registry and its cache are keyed by it.
     let class = objects::class_name(ce);
     let schema = registry::entity(&class)?;
+    let request = request(&schema.name)?;
     let needs = [Registration {
         class: &class,
         body: &schema.register,
     }];
-    call::exchange(&needs, &request(&schema.name))
-}
-
-/// [`exchange_for`] returning the answer undecoded, for `decode.rs`.
-fn exchange_raw_for(
-    ce: &ClassEntry,
-    request: impl FnOnce(&str) -> wire::Request,
-) -> Result<Vec<u8>, Failure> {
-    let class = objects::class_name(ce);
-    let schema = registry::entity(&class)?;
-    let needs = [Registration {
-        class: &class,
-        body: &schema.register,
-    }];
-    call::exchange_raw(&needs, &request(&schema.name))
+    send(&needs, &request)
 }
 
 fn all() -> Result<ZBox<ZendHashTable>, Failure> {
     let ce = called_entity_class()?;
-    let body = exchange_raw_for(ce, wire::all)?;
+    let body = exchange_for(ce, |name| Ok(wire::all(name)), call::exchange_raw)?;
     decode::all(ce, &body)
 }
 
 fn find(id: &str) -> Result<Option<Zval>, Failure> {
     let ce = called_entity_class()?;
-    let body = exchange_raw_for(ce, |name| wire::find(name, id))?;
+    let body = exchange_for(ce, |name| Ok(wire::find(name, id)), call::exchange_raw)?;
     decode::find(ce, &body)
 }
 
 fn count() -> Result<i64, Failure> {
     let ce = called_entity_class()?;
-    let answer = exchange_for(ce, wire::count)?;
+    let answer = exchange_for(ce, |name| Ok(wire::count(name)), call::exchange)?;
     wire::field(&answer, "count", "count")?
         .as_integer()
         .and_then(|i| i64::try_from(i).ok())

@@ -8,13 +8,11 @@ use resident_protocol::Value;
 
 use crate::classes::entity;
 use crate::client::failure::{Failure, Problem};
-use crate::client::process::Registration;
 use crate::client::wire;
 use crate::engine::call;
 use crate::engine::convert;
 use crate::engine::decode;
 use crate::engine::objects;
-use crate::engine::registry;
 
 /// Runs one query (the wire `query` operation) for the entity class `$class` and returns
 /// the server's answer as an array: `entities` (objects of `$class`) and `next` for
@@ -43,20 +41,12 @@ fn run(class: &str, spec: &ZendHashTable) -> Result<Zval, Failure> {
         }
     })?;
     let ce = entity::entity_class(ce)?;
-    // The class's own spelling: the registry and its cache are keyed by it.
-    let class = &objects::class_name(ce);
     let entries = match convert::array_to_cbor(spec, "the query spec")? {
         Value::Map(entries) => entries,
         Value::Array(items) if items.is_empty() => Vec::new(),
         _ => return Err(Problem::query("the query spec must be an array keyed by name").into()),
     };
-    let schema = registry::entity(class)?;
-    let request = wire::query(&schema.name, &entries)?;
-    let needs = [Registration {
-        class,
-        body: &schema.register,
-    }];
-    let body = call::exchange_raw(&needs, &request)?;
+    let body = entity::exchange_for(ce, |name| wire::query(name, &entries), call::exchange_raw)?;
     decode::query(ce, &body)
 }
 
