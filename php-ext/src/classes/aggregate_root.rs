@@ -157,15 +157,10 @@ fn schema_of(ce: &ClassEntry) -> Result<Rc<AggregateSchema>, Failure> {
 
 /// An aggregate class other than `Resident\AggregateRoot` itself.
 fn called_aggregate_class() -> Result<&'static ClassEntry, Failure> {
-    let ce = objects::called_class().ok_or_else(|| Problem::bad_request("no called class"))?;
-    if std::ptr::eq(ce, root_ce()) || !ce.instance_of(root_ce()) {
-        return Err(Problem::bad_request(format!(
-            "call this on your aggregate class (e.g. App\\AccountAggregateRoot::create()), not on {}",
-            objects::class_name(ce)
-        ))
-        .into());
-    }
-    Ok(ce)
+    objects::called_subclass_of(
+        root_ce(),
+        "aggregate class (e.g. App\\AccountAggregateRoot::create())",
+    )
 }
 
 fn create(uuid: Option<String>) -> Result<Zval, Failure> {

@@ -50,23 +50,17 @@ impl Entity {
     }
 }
 
+/// What the refusal to work on anything else asks for.
+const YOURS: &str = "entity class (e.g. App\\Account::all())";
+
 /// The called class, refusing `Resident\Entity` itself.
 pub fn called_entity_class() -> Result<&'static ClassEntry, Failure> {
-    let ce = objects::called_class().ok_or_else(|| Problem::bad_request("no called class"))?;
-    entity_class(ce)
+    objects::called_subclass_of(Entity::get_metadata().ce(), YOURS)
 }
 
 /// `ce` if it is a userland entity class (a subclass of `Resident\Entity`).
 pub fn entity_class(ce: &'static ClassEntry) -> Result<&'static ClassEntry, Failure> {
-    if std::ptr::eq(ce, Entity::get_metadata().ce()) || !ce.instance_of(Entity::get_metadata().ce())
-    {
-        return Err(Problem::bad_request(format!(
-            "call this on your entity class (e.g. App\\Account::all()), not on {}",
-            objects::class_name(ce)
-        ))
-        .into());
-    }
-    Ok(ce)
+    objects::subclass_of(ce, Entity::get_metadata().ce(), YOURS)
 }
 
 /// Sends the request that `request` makes from the entity name of `ce` through `send`

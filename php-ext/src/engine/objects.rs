@@ -23,6 +23,29 @@ pub fn called_class() -> Option<&'static ClassEntry> {
     unsafe { ex.This.value.ce.cast_const().as_ref() }
 }
 
+/// `ce` if it is a proper subclass of `base`, one of our abstract base classes; else the
+/// refusal "call this on your `yours`, not on …".
+pub fn subclass_of(
+    ce: &'static ClassEntry,
+    base: &ClassEntry,
+    yours: &str,
+) -> Result<&'static ClassEntry, Failure> {
+    if std::ptr::eq(ce, base) || !ce.instance_of(base) {
+        return Err(Problem::bad_request(format!(
+            "call this on your {yours}, not on {}",
+            class_name(ce)
+        ))
+        .into());
+    }
+    Ok(ce)
+}
+
+/// [`called_class`], a proper subclass of `base` (see [`subclass_of`]).
+pub fn called_subclass_of(base: &ClassEntry, yours: &str) -> Result<&'static ClassEntry, Failure> {
+    let ce = called_class().ok_or_else(|| Problem::bad_request("no called class"))?;
+    subclass_of(ce, base, yours)
+}
+
 pub fn class_name(ce: &ClassEntry) -> String {
     ce.name().unwrap_or("?").to_owned()
 }
