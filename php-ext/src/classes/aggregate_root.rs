@@ -124,7 +124,8 @@ fn aggregate_members(builder: ClassBuilder) -> ClassBuilder {
         )
 }
 
-fn set(obj: &mut ZendObject, name: &str, value: Zval) -> Result<(), Failure> {
+fn set(obj: &mut ZendObject, name: &str, value: impl IntoZval) -> Result<(), Failure> {
+    let value = value.into_zval(false).map_err(|_| Failure::PhpPending)?;
     objects::write_property(obj, root_ce(), name, value)
 }
 
@@ -180,19 +181,36 @@ fn create(uuid: Option<String>) -> Result<Zval, Failure> {
 
 fn find(uuid_or_state: &Zval) -> Result<Zval, Failure> {
     let ce = called_aggregate_class()?;
-    let key = if let Some(s) = uuid_or_state.str() {
-        s.to_owned()
-    } else if let Some(obj) = uuid_or_state
+    let key = key_of(uuid_or_state)?;
+    let schema = schema_of(ce)?;
+    let (version, state) = load(ce, &schema, &key)?;
+    let mut zv = objects::instantiate(ce)?;
+    let obj = zv.object_mut().expect("an object");
+    set(obj, UUID, text(&key)?)?;
+    set(obj, VERSION, version)?;
+    set(obj, STATE, state)?;
+    Ok(zv)
+}
+
+/// The uuid `find()` was given, or the id of the state entity it was given.
+fn key_of(uuid_or_state: &Zval) -> Result<String, Failure> {
+    if let Some(s) = uuid_or_state.str() {
+        return Ok(s.to_owned());
+    }
+    match uuid_or_state
         .object()
         .filter(|o| o.instance_of(Entity::get_metadata().ce()))
     {
-        entity::id_of(obj)?
-    } else {
-        return Err(
-            Problem::bad_request("find() takes a uuid string or a Resident\\Entity").into(),
-        );
-    };
-    let schema = schema_of(ce)?;
+        Some(state) => entity::id_of(state),
+        None => {
+            Err(Problem::bad_request("find() takes a uuid string or a Resident\\Entity").into())
+        }
+    }
+}
+
+/// The version and state of the aggregate `key` (`load`); an aggregate at version 0 has
+/// no events, so it is not found.
+fn load(ce: &ClassEntry, schema: &AggregateSchema, key: &str) -> Result<(i64, Zval), Failure> {
     let class = objects::class_name(ce);
     let needs = [Registration {
         class: &class,
@@ -200,7 +218,7 @@ fn find(uuid_or_state: &Zval) -> Result<Zval, Failure> {
     }];
     let answer = call::exchange(
         &needs,
-        &wire::load(&schema.name, &key, schema.state.as_deref()),
+        &wire::load(&schema.name, key, schema.state.as_deref()),
     )?;
     let version = wire::field(&answer, "version", "load")?
         .as_integer()
@@ -211,18 +229,9 @@ fn find(uuid_or_state: &Zval) -> Result<Zval, Failure> {
     }
     let state = match wire::field(&answer, "state", "load") {
         Ok(Value::Null) | Err(_) => Zval::null(),
-        Ok(state) => hydrate_state(&schema, state)?,
+        Ok(state) => hydrate_state(schema, state)?,
     };
-    let mut zv = objects::instantiate(ce)?;
-    let obj = zv.object_mut().expect("an object");
-    set(obj, UUID, text(&key)?)?;
-    set(
-        obj,
-        VERSION,
-        version.into_zval(false).map_err(|_| Failure::PhpPending)?,
-    )?;
-    set(obj, STATE, state)?;
-    Ok(zv)
+    Ok((version, state))
 }
 
 fn text(s: &str) -> Result<Zval, Failure> {
@@ -287,11 +296,7 @@ fn commit(this: &mut ZendObject, events: Vec<(String, &ZendObject)>) -> Result<(
     let request = wire::commit(&schema.name, &uuid, version_of(this), wired);
     let answer = call::exchange(&needs, &request)?;
     let version = wire::committed_version(&answer, &wire::stream_name(&schema.name, &uuid))?;
-    set(
-        this,
-        VERSION,
-        version.into_zval(false).map_err(|_| Failure::PhpPending)?,
-    )?;
+    set(this, VERSION, version)?;
     if let Some(state_entity) = &schema.state {
         match wire::committed_entity(&answer, state_entity, &uuid) {
             None => {}

@@ -234,54 +234,28 @@ fn class_for(kind: Kind) -> &'static ClassEntry {
 /// Builds the exception object. Made through the class's own `create_object`
 /// (`zend_default_exception_new` after the fixup), so file, line and trace are the caller's.
 fn build(p: &Problem) -> Result<Zval, Failure> {
-    let class = class_for(p.kind);
-    let mut obj = ZendObject::new(class);
-    objects::write_property(
-        &mut obj,
-        ce::exception(),
-        "message",
-        p.message
-            .as_str()
-            .into_zval(false)
-            .map_err(|_| Failure::PhpPending)?,
-    )?;
+    let mut obj = ZendObject::new(class_for(p.kind));
+    set(&mut obj, ce::exception(), "message", p.message.as_str())?;
     let base = ResidentException::get_metadata().ce();
-    objects::write_property(
-        &mut obj,
-        base,
-        "errorCode",
-        p.code
-            .as_str()
-            .into_zval(false)
-            .map_err(|_| Failure::PhpPending)?,
-    )?;
+    set(&mut obj, base, "errorCode", p.code.as_str())?;
     if let Some(c) = &p.conflict {
         let scope = ConcurrencyException::get_metadata().ce();
-        objects::write_property(
-            &mut obj,
-            scope,
-            "stream",
-            c.stream
-                .as_str()
-                .into_zval(false)
-                .map_err(|_| Failure::PhpPending)?,
-        )?;
-        objects::write_property(
-            &mut obj,
-            scope,
-            "expectedVersion",
-            c.expected
-                .into_zval(false)
-                .map_err(|_| Failure::PhpPending)?,
-        )?;
-        objects::write_property(
-            &mut obj,
-            scope,
-            "actualVersion",
-            c.actual.into_zval(false).map_err(|_| Failure::PhpPending)?,
-        )?;
+        set(&mut obj, scope, "stream", c.stream.as_str())?;
+        set(&mut obj, scope, "expectedVersion", c.expected)?;
+        set(&mut obj, scope, "actualVersion", c.actual)?;
     }
     obj.into_zval(false).map_err(|_| Failure::PhpPending)
+}
+
+/// Writes the property `name` that `scope` declares.
+fn set(
+    obj: &mut ZendObject,
+    scope: &ClassEntry,
+    name: &str,
+    value: impl IntoZval,
+) -> Result<(), Failure> {
+    let value = value.into_zval(false).map_err(|_| Failure::PhpPending)?;
+    objects::write_property(obj, scope, name, value)
 }
 
 impl From<Failure> for PhpException {
