@@ -1,10 +1,33 @@
 //! resident.so: the PHP extension of Resident.
 //!
-//! Pure logic (wire messages, error mapping, the socket client, schema parsing) lives in
-//! modules that never touch Zend symbols, so `cargo test` can link and run them. The
-//! Zend glue is compiled only outside tests.
+//! # Layout
+//!
+//! Three folders; each uses only the ones below it.
+//!
+//! - `classes/`: what PHP code sees, one file per native class or group of functions
+//!   (`Resident\Entity`, `Event`, `AggregateRoot`, the exceptions, `Resident\query()`,
+//!   `stats()` and `ping()`).
+//! - `engine/`: the Zend plumbing: objects and properties, PHP values ⇄ CBOR, answers
+//!   into zvals, calls into php-lib (schema registry, query builder), native-method
+//!   wrappers and the fixup that makes the native classes' objects plain engine objects.
+//! - `client/`: pure Rust: framing, the streaming CBOR reader, the connection and the
+//!   process's client, failures, request bodies, schema answers, field slots.
+//!
+//! Only `client/` is compiled into `cargo test`: a test binary that touches Zend symbols
+//! does not link, so `classes/` and `engine/` are tested from PHP (php-ext/tests, tests/).
+//! This file holds the php.ini entries and the module.
+//!
+//! # A call
+//!
+//! `Account::find($id)`:
+//! 1. `classes/entity.rs` takes the called class (`App\Account`, late static binding);
+//! 2. `engine/registry.rs` asks php-lib for its schema (once per class and connection);
+//! 3. `client/process.rs` registers that schema if this connection has not, sends `find`
+//!    and reconnects once if the socket broke;
+//! 4. `engine/decode.rs` reads the answer's bytes straight into an `App\Account` object.
 
-// In test builds the glue is compiled out, so the pure helpers it uses look unused.
+// In test builds classes/ and engine/ are compiled out, so what only they use of client/
+// looks unused.
 #![cfg_attr(test, allow(dead_code))]
 
 #[cfg(not(test))]

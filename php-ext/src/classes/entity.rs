@@ -64,8 +64,8 @@ pub fn entity_class(ce: &'static ClassEntry) -> Result<&'static ClassEntry, Fail
 }
 
 /// Sends the request that `request` makes from the entity name of `ce` through `send`
-/// ([`call::exchange`], or [`call::exchange_raw`] for answers that `decode.rs` reads),
-/// registering the schema of `ce` first if this connection has not.
+/// ([`call::exchange`], or [`call::exchange_raw`] for answers that `engine/decode.rs`
+/// reads), registering the schema of `ce` first if this connection has not.
 pub fn exchange_for<T>(
     ce: &ClassEntry,
     request: impl FnOnce(&str) -> Result<wire::Request, Problem>,

@@ -2,7 +2,7 @@
 //!
 //! The details (`errorCode()`, and the stream and versions of a conflict) live in
 //! protected properties read by small native methods, so the objects stay ordinary PHP
-//! exceptions (see `fixup.rs`) that userland may also construct and extend.
+//! exceptions (see `engine/fixup.rs`) that userland may also construct and extend.
 
 use ext_php_rs::builders::{ClassBuilder, ClassProperty, FunctionBuilder};
 use ext_php_rs::class::RegisteredClass;

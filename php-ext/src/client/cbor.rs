@@ -8,7 +8,7 @@
 //! length is checked against the bytes left before anything is sized by it (every item
 //! takes at least one byte), and nesting is limited to [`DEPTH_MAX`].
 //!
-//! No Zend symbols here: the glue (`decode.rs`) turns [`Item`]s into zvals.
+//! No Zend symbols here: `engine/decode.rs` turns [`Item`]s into zvals.
 
 use std::fmt;
 

@@ -14,7 +14,8 @@ use resident_protocol::{map, Value, FRAME_BYTES_MAX_DEFAULT, PROTOCOL_VERSION};
 use crate::client::cbor;
 use crate::client::failure::Problem;
 
-/// Where to connect and how long to wait; read from php.ini / the environment by the glue.
+/// Where to connect and how long to wait; read from php.ini / the environment by
+/// `engine/call.rs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub socket: String,

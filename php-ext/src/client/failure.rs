@@ -1,8 +1,8 @@
 //! Everything that can go wrong in a call, as plain data, and the texts PHP users read.
 //!
 //! Kept free of Zend symbols so the mapping from wire codes to exception classes and the
-//! wording of every message can be unit-tested; `exceptions.rs` turns a [`Problem`] into a
-//! thrown PHP object.
+//! wording of every message can be unit-tested; `classes/exceptions.rs` turns a
+//! [`Problem`] into a thrown PHP object.
 
 use resident_protocol::{error_code, map, Value};
 

@@ -1,10 +1,11 @@
 //! The pure half of hydration: which entity fields map to which property slots (looked up
 //! once per class per answer), and whether a value fits a declared property type as is.
 //!
-//! No Zend symbols here; `decode.rs` supplies the property lookups and does the writes.
+//! No Zend symbols here; `engine/decode.rs` supplies the property lookups and does the
+//! writes.
 
 /// Type-mask bits of `zend_type` (`MAY_BE_*`, 1 << the zval type code), PHP 8.x. The
-/// glue uses few of them; the tests spell out the rest.
+/// engine uses few of them; the tests spell out the rest.
 #[allow(dead_code)]
 pub mod may_be {
     pub const NULL: u32 = 1 << 1;

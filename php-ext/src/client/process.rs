@@ -1,7 +1,8 @@
 //! The process's one connection, kept across requests (PHP-FPM workers live long), with
 //! the per-connection memory of which schemas were registered and the reconnect policy.
 //!
-//! No Zend symbols here: the glue hands in plain CBOR values and gets plain results back.
+//! No Zend symbols here: `engine/call.rs` hands in plain CBOR values and gets plain
+//! results back.
 
 use std::any::Any;
 use std::cell::RefCell;

@@ -1,7 +1,7 @@
 //! What php-lib's `Resident\Schema\Registry` says about a class, parsed out of its answer.
 //!
-//! The answers arrive as CBOR values (converted from the PHP arrays by the glue) so this
-//! parsing stays testable without PHP.
+//! The answers arrive as CBOR values (converted from the PHP arrays by
+//! `engine/registry.rs`) so this parsing stays testable without PHP.
 
 use resident_protocol::{map, Value};
 

@@ -1,9 +1,8 @@
 //! php-lib's `Resident\Query\Builder`, started for an entity class: what the static query
 //! shortcuts of `Resident\Entity` (`Account::where(…)`) hand back.
 //!
-//! The split follows DESIGN.md: php-lib owns the builder (and checks fields, operators
-//! and value kinds against the entity class); the extension owns the socket, the schema
-//! registration and hydration.
+//! php-lib owns the builder (and checks fields, operators and value kinds against the
+//! entity class); the extension owns the socket, the schema registration and hydration.
 
 use ext_php_rs::convert::IntoZvalDyn;
 use ext_php_rs::types::Zval;
