@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use resident_protocol::{map, Value};
+use resident_server::cbor::node::Node;
 use resident_server::event::{stream_name, StoredEvent};
 use resident_server::fsync::Fsync;
 use resident_server::log::frame_record;
@@ -20,7 +21,6 @@ use resident_server::record::{encode_commit, encode_schema};
 use resident_server::schema::SchemaPart;
 use resident_server::segments::{self, Log};
 use resident_server::state::State;
-use resident_server::wire::Node;
 
 #[derive(Parser)]
 struct Args {

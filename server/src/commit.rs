@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use resident_protocol::{map, Value};
 
-use crate::answer::{Field, Fields};
+use crate::cbor::answer::{Field, Fields};
 use crate::entity::Entity;
 use crate::error::ServerError;
 use crate::event::{stream_name, StoredEvent};
@@ -100,7 +100,7 @@ impl CommitOutcome {
                 Field::Map(vec![
                     ("entity", Value::from(t.as_str()).into()),
                     ("id", Value::from(id.as_str()).into()),
-                    ("state", Field::Entity(state.as_deref())),
+                    ("state", Field::entity(state.as_deref())),
                 ])
             })
             .collect();

@@ -62,7 +62,7 @@ impl Connection {
         })
     }
 
-    /// Writes one whole frame, length prefix included (see [`crate::answer`]).
+    /// Writes one whole frame, length prefix included (see [`crate::cbor::answer`]).
     pub async fn write(&mut self, frame: &[u8]) -> std::io::Result<()> {
         let stream = self.stream.get_mut();
         stream.write_all(frame).await?;

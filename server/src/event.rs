@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use resident_protocol::{map, Value};
 
+use crate::cbor::node::Node;
 use crate::error::ServerError;
-use crate::wire::Node;
 
 /// An event after the writer accepted it: it has its place in the global order
 /// (`position`) and in its stream (`version`), and the server-set `recorded_at` in `meta`.

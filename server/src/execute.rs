@@ -13,7 +13,7 @@ use std::ops::Bound;
 
 use resident_protocol::Value;
 
-use crate::answer::{self, Field, Fields};
+use crate::cbor::answer::{self, Field, Fields};
 use crate::entity::Entity;
 use crate::error::ServerError;
 use crate::filter;
@@ -181,10 +181,7 @@ impl<'a> Run<'a> {
     fn rows(&self) -> Result<Fields<'a>, ServerError> {
         let (rows, next) = self.page()?;
         Ok(vec![
-            (
-                "entities",
-                Field::Rows(rows.iter().map(|r| r.entity).collect()),
-            ),
+            ("entities", Field::rows(rows.iter().map(|r| r.entity))),
             ("next", next.unwrap_or(Value::Null).into()),
         ])
     }

@@ -11,7 +11,7 @@ use std::time::Instant;
 use arc_swap::ArcSwap;
 use resident_protocol::{map, Value};
 
-use crate::answer::{self, Field, Fields};
+use crate::cbor::answer::{self, Field, Fields};
 use crate::error::ServerError;
 use crate::event::stream_name;
 use crate::event_reader::{self, LogRecords};
@@ -147,7 +147,7 @@ fn read_op<'s>(ctx: &Context, state: &'s State, op: &'s Op) -> Result<Fields<'s>
             state.entity_def(entity)?;
             vec![(
                 "entity",
-                Field::Entity(state.entity(entity, key).map(|e| &**e)),
+                Field::entity(state.entity(entity, key).map(|e| &**e)),
             )]
         }
         Op::All { entity } => {
@@ -177,7 +177,7 @@ fn read_op<'s>(ctx: &Context, state: &'s State, op: &'s Op) -> Result<Fields<'s>
             if let Some(entity) = entity {
                 state.entity_def(entity)?;
                 let found = state.entity(entity, key).map(|e| &**e);
-                fields.push(("state", Field::Entity(found)));
+                fields.push(("state", Field::entity(found)));
             }
             fields
         }

@@ -4,7 +4,7 @@
 //! Pure logic — schema, projection, state, commit, log framing — lives in modules with
 //! no I/O and its own unit tests; the async shell around it is small.
 
-pub mod answer;
+pub mod cbor;
 pub mod client;
 pub mod commit;
 pub mod config;
@@ -42,7 +42,6 @@ pub mod stream_refs;
 pub mod sumtree;
 pub mod value;
 pub mod verify;
-pub mod wire;
 pub mod writer;
 
 #[cfg(test)]

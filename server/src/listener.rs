@@ -11,7 +11,7 @@ use resident_protocol::error_code;
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, Semaphore};
 
-use crate::answer;
+use crate::cbor::answer;
 use crate::connection::{Connection, Incoming};
 use crate::error::ServerError;
 use crate::handler::{self, Context};

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use resident_protocol::Value;
 
+use crate::cbor::answer::{Encoded, EncodedRows};
 use crate::entity::{Draft, Entity};
 use crate::error::ServerError;
 use crate::event::StoredEvent;
@@ -16,6 +17,23 @@ use crate::value::{kind, Number};
 
 /// The entities of one type, ordered by id so `all` needs no sort.
 pub type Table = imbl::OrdMap<Arc<str>, Arc<Entity>>;
+
+/// `all` splices a whole table into its answer, entity by entity.
+impl EncodedRows for Table {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn first(&self) -> Option<&dyn Encoded> {
+        self.values().next().map(|e| &**e as &dyn Encoded)
+    }
+
+    fn for_each(&self, f: &mut dyn FnMut(&dyn Encoded)) {
+        for e in self.values() {
+            f(&**e);
+        }
+    }
+}
 /// Every entity table, by entity type.
 pub type Tables = imbl::HashMap<String, Table>;
 

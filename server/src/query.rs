@@ -4,12 +4,12 @@
 
 use resident_protocol::Value;
 
+use crate::cbor::node::Node;
 use crate::error::ServerError;
 use crate::like::Pattern;
 use crate::order::{self, Class};
 use crate::schema::{EntityDef, FieldType};
 use crate::value::{is_plain, kind};
-use crate::wire::Node;
 
 /// Nesting of `and`/`or`; deeper filters are machine-made mistakes, and recursion over
 /// them must stay far from the stack's end.

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use resident_protocol::{map, Value};
 
+use crate::cbor::node::Node;
 use crate::error::ServerError;
 use crate::event::StoredEvent;
 use crate::schema::{Schema, SchemaPart};
-use crate::wire::Node;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {

@@ -5,11 +5,11 @@
 
 use resident_protocol::Value;
 
+use crate::cbor::node::Node;
 use crate::commit::{CommitRequest, Expected, NewEvent, StreamWrite};
 use crate::error::ServerError;
 use crate::query::Query;
 use crate::schema::SchemaPart;
-use crate::wire::Node;
 
 /// Limits that bound what one request may ask for.
 #[derive(Debug, Clone, Copy)]

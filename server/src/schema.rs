@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 
 use resident_protocol::{map, Value};
 
+use crate::cbor::node::Node;
 use crate::error::ServerError;
 use crate::value::{is_plain, kind};
-use crate::wire::Node;
 
 /// Bounds on a schema, so one `register` cannot make every later event walk a huge list.
 pub const ENTITY_TYPES_MAX: usize = 1024;

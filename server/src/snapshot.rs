@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use resident_protocol::{map, Value};
 
+use crate::cbor::node::Node;
 use crate::entity::Entity;
 use crate::index;
 use crate::log::{self, ScanEnd};
@@ -23,7 +24,6 @@ use crate::schema::{Schema, SchemaPart};
 use crate::segments::RecordRef;
 use crate::state::{EventLocation, State};
 use crate::stream_refs::StreamRefs;
-use crate::wire::Node;
 
 /// Bumped when the layout changes; a server refuses snapshots of other formats (and
 /// falls back to the log).

@@ -645,7 +645,7 @@ fn check_case(state: &State, case: &Case) -> Result<(), TestCaseError> {
     let q = query_of(state, case);
     // Decoded from the spliced answer frame, as a client reads it.
     let got = resident_server::execute::run(state, &q, ROWS_MAX)
-        .map(|fields| resident_server::answer::decode(&fields));
+        .map(|fields| resident_server::cbor::answer::decode(&fields));
     match (naive(state, &q), got) {
         (Expected2::Limit, Err(e)) => prop_assert_eq!(e.code, "limit", "{}", e.message),
         (Expected2::Limit, Ok(fields)) => {
@@ -691,7 +691,7 @@ fn check_case(state: &State, case: &Case) -> Result<(), TestCaseError> {
             let mut page = q.clone();
             for _ in 0..=all.len() {
                 let fields = resident_server::execute::run(state, &page, ROWS_MAX)
-                    .map(|fields| resident_server::answer::decode(&fields))
+                    .map(|fields| resident_server::cbor::answer::decode(&fields))
                     .map_err(|e| TestCaseError::fail(e.message))?;
                 let rows = fields
                     .iter()

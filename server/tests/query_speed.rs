@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use resident_protocol::{map, Value};
-use resident_server::answer::Field;
+use resident_server::cbor::answer::Field;
 use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
 use resident_server::event_reader::LogRecords;
 use resident_server::query::{CmpOp, Dir, Filter, OrderBy, Query, Select};
@@ -131,7 +131,7 @@ fn time(name: &str, state: &State, query: &Query, rows_max: usize) {
     let mut explained = query.clone();
     explained.explain = true;
     let answer = resident_server::execute::run(state, &explained, rows_max).unwrap();
-    let answer = resident_server::answer::decode(&answer);
+    let answer = resident_server::cbor::answer::decode(&answer);
     let plan = &answer.iter().find(|(k, _)| *k == "plan").unwrap().1;
     println!(
         "{name:<42} {per_query:>12.2?}  ({rows} rows; {})",

@@ -281,7 +281,7 @@ fn reads_over_the_wire() {
 #[test]
 #[ignore = "a benchmark: run in release with --ignored --nocapture"]
 fn answer_frames_in_process() {
-    use resident_server::answer::{self, Field};
+    use resident_server::cbor::answer::{self, Field};
     use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
     use resident_server::event_reader::LogRecords;
     use resident_server::query::{CmpOp, Dir, Filter, OrderBy, Query, Select};

@@ -1,16 +1,34 @@
 //! Answer frames, assembled from bytes: the one place that writes CBOR by hand.
 //!
-//! Each entity keeps its CBOR map ready-encoded ([`Entity::encoded`]), so an answer that
-//! carries entities writes the map and array headers itself and copies those bytes in
-//! between; only the small remaining values go through ciborium. The result is exactly
-//! the bytes ciborium would write for the equivalent [`Value`] (definite lengths,
-//! shortest headers), which the tests below check by decoding and comparing.
+//! Each entity keeps its CBOR map ready-encoded ([`Encoded`]), so an answer that carries
+//! entities writes the map and array headers itself and copies those bytes in between;
+//! only the small remaining values go through ciborium. The result is exactly the bytes
+//! ciborium would write for the equivalent [`Value`] (definite lengths, shortest
+//! headers), which the tests check by decoding and comparing (here, and with real
+//! entities in `state::entity`).
+
+use std::fmt::Debug;
 
 use resident_protocol::{map, Value};
 
-use crate::entity::Entity;
 use crate::error::ServerError;
-use crate::projection::Table;
+
+/// A CBOR map kept ready-encoded (an entity's), spliced into answers as it is.
+pub trait Encoded: Debug {
+    /// The map's CBOR bytes.
+    fn encoded(&self) -> &[u8];
+    /// The map as a [`Value`], built the slow way: the reference the spliced bytes are
+    /// checked against.
+    fn to_value(&self) -> Value;
+}
+
+/// Ready-encoded maps spliced as one array without gathering them first: a whole table.
+pub trait EncodedRows: Debug {
+    fn count(&self) -> usize;
+    /// The first map, to estimate the size of them all.
+    fn first(&self) -> Option<&dyn Encoded>;
+    fn for_each(&self, f: &mut dyn FnMut(&dyn Encoded));
+}
 
 /// The value of one answer field.
 #[derive(Debug)]
@@ -18,15 +36,27 @@ pub enum Field<'a> {
     /// Encoded by ciborium.
     Value(Value),
     /// An entity's map, or null.
-    Entity(Option<&'a Entity>),
+    Entity(Option<&'a dyn Encoded>),
     /// An array of entity maps.
-    Rows(Vec<&'a Entity>),
-    /// An array of every entity of a table, in id order.
-    Table(&'a Table),
+    Rows(Vec<&'a dyn Encoded>),
+    /// An array of every entity of a table, in its order.
+    Table(&'a dyn EncodedRows),
     /// An array of fields.
     List(Vec<Field<'a>>),
     /// A map with text keys.
     Map(Vec<(&'static str, Field<'a>)>),
+}
+
+impl<'a> Field<'a> {
+    /// An entity's map, or null.
+    pub fn entity<E: Encoded>(entity: Option<&'a E>) -> Field<'a> {
+        Field::Entity(entity.map(|e| e as &dyn Encoded))
+    }
+
+    /// An array of entity maps.
+    pub fn rows<E: Encoded + 'a>(rows: impl IntoIterator<Item = &'a E>) -> Field<'a> {
+        Field::Rows(rows.into_iter().map(|e| e as &dyn Encoded).collect())
+    }
 }
 
 /// The result fields of a successful answer, after `id` and `ok`.
@@ -86,7 +116,7 @@ fn value(out: &mut Vec<u8>, v: &Value) {
     ciborium::ser::into_writer(v, &mut *out).expect("writing CBOR to a Vec cannot fail");
 }
 
-/// An entity's fields as one CBOR map; [`Entity`] keeps the result.
+/// Text-keyed fields as one CBOR map: an entity's, which it keeps ([`Encoded`]).
 pub fn encode_fields(fields: &[(String, Value)]) -> Vec<u8> {
     let mut out = Vec::with_capacity(8 + 24 * fields.len());
     len_head(&mut out, MAP, fields.len());
@@ -97,7 +127,7 @@ pub fn encode_fields(fields: &[(String, Value)]) -> Vec<u8> {
     out
 }
 
-fn entity(out: &mut Vec<u8>, e: &Entity) {
+fn entity(out: &mut Vec<u8>, e: &dyn Encoded) {
     out.extend_from_slice(e.encoded());
 }
 
@@ -105,18 +135,16 @@ fn field(out: &mut Vec<u8>, f: &Field<'_>) {
     match f {
         Field::Value(v) => value(out, v),
         Field::Entity(None) => out.push(NULL),
-        Field::Entity(Some(e)) => entity(out, e),
+        Field::Entity(Some(e)) => entity(out, *e),
         Field::Rows(rows) => {
             len_head(out, ARRAY, rows.len());
             for e in rows {
-                entity(out, e);
+                entity(out, *e);
             }
         }
         Field::Table(table) => {
-            len_head(out, ARRAY, table.len());
-            for e in table.values() {
-                entity(out, e);
-            }
+            len_head(out, ARRAY, table.count());
+            table.for_each(&mut |e| entity(out, e));
         }
         Field::List(items) => {
             len_head(out, ARRAY, items.len());
@@ -142,9 +170,9 @@ fn size_hint(f: &Field<'_>) -> usize {
         Field::Entity(e) => e.map_or(1, |e| e.encoded().len()),
         Field::Rows(rows) => 9 + rows.iter().map(|e| e.encoded().len()).sum::<usize>(),
         Field::Table(table) => {
-            let first = table.values().next().map_or(0, |e| e.encoded().len());
+            let first = table.first().map_or(0, |e| e.encoded().len());
             // Entities of one type are alike; a little slack covers longer ones.
-            9 + (first + first / 8) * table.len()
+            9 + (first + first / 8) * table.count()
         }
         Field::List(items) => 9 + items.iter().map(size_hint).sum::<usize>(),
         Field::Map(entries) => {
@@ -229,9 +257,13 @@ pub fn decode(fields: &[(&'static str, Field<'_>)]) -> Vec<(&'static str, Value)
 pub fn to_value(f: &Field<'_>) -> Value {
     match f {
         Field::Value(v) => v.clone(),
-        Field::Entity(e) => e.map_or(Value::Null, Entity::to_value),
+        Field::Entity(e) => e.map_or(Value::Null, |e| e.to_value()),
         Field::Rows(rows) => Value::Array(rows.iter().map(|e| e.to_value()).collect()),
-        Field::Table(table) => Value::Array(table.values().map(|e| e.to_value()).collect()),
+        Field::Table(table) => {
+            let mut rows = Vec::with_capacity(table.count());
+            table.for_each(&mut |e| rows.push(e.to_value()));
+            Value::Array(rows)
+        }
         Field::List(items) => Value::Array(items.iter().map(to_value).collect()),
         Field::Map(entries) => map::build(entries.iter().map(|(k, v)| (*k, to_value(v))).collect()),
     }
@@ -239,164 +271,7 @@ pub fn to_value(f: &Field<'_>) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
-    use crate::entity::Draft;
-
-    fn account(id: &str, balance: i64, extra: Vec<(&str, Value)>) -> Entity {
-        let mut d = Draft::default();
-        d.set("uuid", Value::from(id));
-        d.set("name", Value::from(format!("Account holder {id}")));
-        d.set("balance", Value::from(balance));
-        for (k, v) in extra {
-            d.set(k, v);
-        }
-        d.finish()
-    }
-
-    /// Every kind of value an entity may hold, at sizes around each head boundary.
-    fn variety() -> Vec<Entity> {
-        let long = "é".repeat(200);
-        vec![
-            account("a", 0, vec![]),
-            account("b", -1, vec![("rate", Value::Float(0.1))]),
-            account("c", i64::MAX, vec![("rate", Value::Float(1.5))]),
-            account(
-                "d",
-                i64::MIN,
-                vec![("note", Value::Null), ("on", Value::Bool(true))],
-            ),
-            account("e", 23, vec![("long", Value::from(long.as_str()))]),
-            account("f", 24, vec![("t", Value::from("x".repeat(70_000)))]),
-            account(
-                "g",
-                255,
-                vec![(
-                    "tags",
-                    Value::Array((0..300).map(|i| Value::from(format!("t{i}"))).collect()),
-                )],
-            ),
-            account(
-                "h",
-                65_536,
-                vec![(
-                    "assoc",
-                    Value::Map(vec![(Value::from("k"), Value::Array(vec![]))]),
-                )],
-            ),
-        ]
-    }
-
-    fn plain_frame(id: u64, fields: &[(&'static str, Field<'_>)]) -> Vec<u8> {
-        let mut entries = vec![("id", Value::from(id)), ("ok", Value::Bool(true))];
-        entries.extend(fields.iter().map(|(k, v)| (*k, to_value(v))));
-        resident_protocol::frame::encode(&map::build(entries))
-    }
-
-    /// The spliced frame must be byte for byte the frame ciborium writes from Values,
-    /// and decode to the same Value.
-    fn check(id: u64, fields: &[(&'static str, Field<'_>)]) {
-        let spliced = success(id, fields);
-        let plain = plain_frame(id, fields);
-        assert_eq!(spliced, plain, "spliced and Value-built frames differ");
-        let back: Value = ciborium::de::from_reader(&spliced[4..]).unwrap();
-        assert_eq!(
-            back,
-            resident_protocol::frame::decode_body(&plain[4..]).unwrap()
-        );
-        let decoded = decode(fields);
-        for ((k, f), (dk, dv)) in fields.iter().zip(&decoded) {
-            assert_eq!(k, dk);
-            assert_eq!(&to_value(f), dv);
-        }
-    }
-
-    #[test]
-    fn entities_encode_as_ciborium_encodes_their_values() {
-        for e in variety() {
-            let mut plain = Vec::new();
-            ciborium::ser::into_writer(&e.to_value(), &mut plain).unwrap();
-            assert_eq!(e.encoded(), plain);
-        }
-    }
-
-    #[test]
-    fn spliced_answers_equal_value_built_ones() {
-        let entities = variety();
-        let refs: Vec<&Entity> = entities.iter().collect();
-        check(7, &[("entity", Field::Entity(Some(refs[1])))]);
-        check(u64::MAX, &[("entity", Field::Entity(None))]);
-        check(
-            300,
-            &[
-                ("entities", Field::Rows(refs.clone())),
-                (
-                    "next",
-                    Field::Value(Value::Array(vec![Value::from(5), Value::from("k")])),
-                ),
-            ],
-        );
-        check(
-            1,
-            &[
-                ("entities", Field::Rows(Vec::new())),
-                ("next", Value::Null.into()),
-            ],
-        );
-        check(
-            70_000,
-            &[
-                ("version", Value::from(3).into()),
-                ("state", Field::Entity(Some(refs[6]))),
-            ],
-        );
-        let commit_entities = Field::List(
-            refs.iter()
-                .map(|e| {
-                    Field::Map(vec![
-                        ("entity", Value::from("Account").into()),
-                        ("id", Field::Value(e.get("uuid").unwrap().clone())),
-                        ("state", Field::Entity(Some(*e))),
-                    ])
-                })
-                .chain([Field::Map(vec![("state", Field::Entity(None))])])
-                .collect(),
-        );
-        check(
-            2,
-            &[
-                ("position", Value::from(9).into()),
-                ("entities", commit_entities),
-            ],
-        );
-    }
-
-    #[test]
-    fn whole_tables_of_every_size_class_splice() {
-        // Array heads change size at 24, 256 and 65,536 items.
-        for n in [0usize, 1, 23, 24, 255, 256, 1000] {
-            let mut table = Table::new();
-            for i in 0..n {
-                let id = format!("k{i:05}");
-                table.insert(
-                    Arc::from(id.as_str()),
-                    Arc::new(account(&id, i as i64 * 1000 - 7, vec![])),
-                );
-            }
-            check(n as u64, &[("entities", Field::Table(&table))]);
-            let frame = success(1, &[("entities", Field::Table(&table))]);
-            let back = resident_protocol::frame::decode_body(&frame[4..]).unwrap();
-            let rows = map::get(&back, "entities").unwrap().as_array().unwrap();
-            assert_eq!(rows.len(), n);
-            if n > 0 {
-                assert_eq!(
-                    map::get_text(&rows[n - 1], "uuid"),
-                    Some(&*format!("k{:05}", n - 1))
-                );
-            }
-        }
-    }
 
     #[test]
     fn failures_equal_value_built_ones() {
