@@ -14,12 +14,12 @@ use std::time::Instant;
 use clap::Parser;
 use resident_protocol::{map, Value};
 use resident_server::cbor::node::Node;
-use resident_server::event::{stream_name, StoredEvent};
 use resident_server::fsync::Fsync;
 use resident_server::log::frame_record;
 use resident_server::record::{encode_commit, encode_schema};
-use resident_server::schema::SchemaPart;
 use resident_server::segments::{self, Log};
+use resident_server::state::event::{stream_name, StoredEvent};
+use resident_server::state::schema::SchemaPart;
 use resident_server::state::State;
 
 #[derive(Parser)]
@@ -121,7 +121,7 @@ fn mix(mut z: u64) -> u64 {
 }
 
 /// The bank schema of the PHP example: Account {uuid, name, balance (indexed)}.
-fn bank_schema() -> anyhow::Result<resident_server::schema::Schema> {
+fn bank_schema() -> anyhow::Result<resident_server::state::schema::Schema> {
     let text = |s: &str| Value::from(s);
     let field = |name: &str, ty: &str| {
         let mut entries = vec![

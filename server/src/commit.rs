@@ -7,12 +7,12 @@ use std::sync::Arc;
 use resident_protocol::{map, Value};
 
 use crate::cbor::answer::{Field, Fields};
-use crate::entity::Entity;
 use crate::error::ServerError;
-use crate::event::{stream_name, StoredEvent};
 use crate::event_reader::{LastRecord, RecordSource};
-use crate::projection::{self, EntityKey};
-use crate::segments::RecordRef;
+use crate::state::entity::Entity;
+use crate::state::event::{stream_name, StoredEvent};
+use crate::state::projection::{self, EntityKey};
+use crate::state::record_ref::RecordRef;
 use crate::state::State;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,8 @@ use clap::Parser;
 use serde::Deserialize;
 
 use crate::fsync::Fsync;
-use crate::segments::{SEGMENT_BYTES_CEILING, SEGMENT_BYTES_DEFAULT};
+use crate::segments::SEGMENT_BYTES_DEFAULT;
+use crate::state::record_ref::SEGMENT_BYTES_CEILING;
 
 pub const SOCKET_DEFAULT: &str = "/run/resident/resident.sock";
 pub const DATA_DEFAULT: &str = "/var/lib/resident";

@@ -8,10 +8,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::ServerError;
-use crate::event::StoredEvent;
 use crate::log;
 use crate::record::{self, Record};
-use crate::segments::{self, RecordRef};
+use crate::segments;
+use crate::state::event::StoredEvent;
+use crate::state::record_ref::RecordRef;
 
 /// Where commit records can be read back from.
 pub trait RecordSource {

@@ -14,16 +14,17 @@ use std::ops::Bound;
 use resident_protocol::Value;
 
 use crate::cbor::answer::{self, Field, Fields};
-use crate::entity::Entity;
 use crate::error::ServerError;
 use crate::filter;
-use crate::index::{self, field_value, FieldIndex, NumberSum, Tie};
-use crate::order::{compare, Class};
-use crate::plan::{self, Interval, Plan, Source};
-use crate::projection::Table;
+use crate::plan::{self, Plan, Source};
 use crate::query::{Aggregate, Dir, OrderBy, Query, Select};
+use crate::state::entity::Entity;
+use crate::state::index::{self, field_value, FieldIndex, NumberSum, Tie};
+use crate::state::interval::{self, Interval};
+use crate::state::order::{compare, Class};
+use crate::state::projection::Table;
+use crate::state::value::Number;
 use crate::state::State;
-use crate::value::Number;
 
 /// Answers `query` from `state`: the result fields of the response. Rows are borrowed
 /// from `state`, to be spliced into the answer ready-encoded.
@@ -264,7 +265,7 @@ impl<'a> Run<'a> {
             ),
             Aggregate::Min | Aggregate::Max => {
                 // Nulls sort first and are skipped, as `fold` skips them.
-                let lower = plan::tighter_lower(&interval.lower, &Bound::Excluded(Value::Null));
+                let lower = interval::tighter_lower(&interval.lower, &Bound::Excluded(Value::Null));
                 let bounds = index::entry_bounds(&lower, &interval.upper);
                 let mut range = index.range(bounds);
                 let end = if aggregate == Aggregate::Min {
@@ -335,9 +336,9 @@ impl<'a> Run<'a> {
         if let Some(first) = after.and_then(|a| a.first()) {
             let at = Bound::Included(first.clone());
             if self.plan.reverse {
-                interval.upper = plan::tighter_upper(&interval.upper, &at);
+                interval.upper = interval::tighter_upper(&interval.upper, &at);
             } else {
-                interval.lower = plan::tighter_lower(&interval.lower, &at);
+                interval.lower = interval::tighter_lower(&interval.lower, &at);
             }
         }
         let mut out: Vec<Row<'a>> = Vec::new();

@@ -1,6 +1,6 @@
 //! Whether one entity matches a query's filter.
 //!
-//! Comparisons use the total order of [`crate::order`] within a kind: a null field never
+//! Comparisons use the total order of [`crate::state::order`] within a kind: a null field never
 //! matches a comparison (nor `in`/`not_in`), and values of different kinds (possible only
 //! in `mixed` fields) are unequal and unordered: `!=` and `not_in` match them, `<`, `>`
 //! and the like do not. Index intervals are built from the same rules, so a row an index
@@ -10,10 +10,10 @@ use std::cmp::Ordering;
 
 use resident_protocol::Value;
 
-use crate::entity::Entity;
-use crate::index::field_value;
-use crate::order::{compare, Class};
 use crate::query::{CmpOp, Filter};
+use crate::state::entity::Entity;
+use crate::state::index::field_value;
+use crate::state::order::{compare, Class};
 
 pub fn matches(filter: &Filter, entity: &Entity) -> bool {
     match filter {

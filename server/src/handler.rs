@@ -13,12 +13,13 @@ use resident_protocol::{map, Value};
 
 use crate::cbor::answer::{self, Field, Fields};
 use crate::error::ServerError;
-use crate::event::stream_name;
 use crate::event_reader::{self, LogRecords};
 use crate::fsync::Fsync;
 use crate::request::{self, Limits, Op};
 use crate::segments;
 use crate::snapshots::{self, Snapshotter};
+use crate::state::event::stream_name;
+use crate::state::record_ref;
 use crate::state::State;
 use crate::writer::WriterHandle;
 
@@ -106,7 +107,7 @@ fn storage(ctx: &Context) -> Value {
     let log_dir = segments::log_dir(&ctx.data_dir);
     let log_bytes: u64 = numbers
         .iter()
-        .filter_map(|n| std::fs::metadata(log_dir.join(segments::segment_name(*n))).ok())
+        .filter_map(|n| std::fs::metadata(log_dir.join(record_ref::segment_name(*n))).ok())
         .map(|m| m.len())
         .sum();
     let snapshots = snapshots::list(&ctx.data_dir).unwrap_or_default();

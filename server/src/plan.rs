@@ -24,152 +24,47 @@ use std::ops::Bound;
 use resident_protocol::{map, Value};
 
 use crate::like::prefix_successor;
-use crate::order::{compare, Class};
 use crate::query::{Aggregate, CmpOp, Dir, Filter, Query, Select};
-use crate::schema::EntityDef;
+use crate::state::interval::Interval;
+use crate::state::order::{compare, Class};
+use crate::state::schema::EntityDef;
 
-/// A run of keys in the total order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Interval {
-    pub lower: Bound<Value>,
-    pub upper: Bound<Value>,
+/// The keys that satisfy `key op value`; `None` for `!=`, which is no interval.
+pub fn comparison_interval(op: CmpOp, value: &Value) -> Option<Interval> {
+    // A comparison only matches values of the operand's kind, so a one-sided
+    // condition is still bounded by the ends of that kind (`> 5` excludes strings).
+    let class = Class::of(value);
+    let v = || value.clone();
+    Some(match op {
+        CmpOp::Eq => Interval::point(value),
+        CmpOp::Ne => return None,
+        CmpOp::Lt => Interval {
+            lower: class.start(),
+            upper: Bound::Excluded(v()),
+        },
+        CmpOp::Le => Interval {
+            lower: class.start(),
+            upper: Bound::Included(v()),
+        },
+        CmpOp::Gt => Interval {
+            lower: Bound::Excluded(v()),
+            upper: class.end(),
+        },
+        CmpOp::Ge => Interval {
+            lower: Bound::Included(v()),
+            upper: class.end(),
+        },
+    })
 }
 
-impl Interval {
-    pub fn full() -> Interval {
-        Interval {
-            lower: Bound::Unbounded,
-            upper: Bound::Unbounded,
-        }
-    }
-
-    pub fn is_full(&self) -> bool {
-        self.lower == Bound::Unbounded && self.upper == Bound::Unbounded
-    }
-
-    pub fn point(value: &Value) -> Interval {
-        Interval {
-            lower: Bound::Included(value.clone()),
-            upper: Bound::Included(value.clone()),
-        }
-    }
-
-    /// The keys that satisfy `key op value`; `None` for `!=`, which is no interval.
-    pub fn of_comparison(op: CmpOp, value: &Value) -> Option<Interval> {
-        // A comparison only matches values of the operand's kind, so a one-sided
-        // condition is still bounded by the ends of that kind (`> 5` excludes strings).
-        let class = Class::of(value);
-        let v = || value.clone();
-        Some(match op {
-            CmpOp::Eq => Interval::point(value),
-            CmpOp::Ne => return None,
-            CmpOp::Lt => Interval {
-                lower: class.start(),
-                upper: Bound::Excluded(v()),
-            },
-            CmpOp::Le => Interval {
-                lower: class.start(),
-                upper: Bound::Included(v()),
-            },
-            CmpOp::Gt => Interval {
-                lower: Bound::Excluded(v()),
-                upper: class.end(),
-            },
-            CmpOp::Ge => Interval {
-                lower: Bound::Included(v()),
-                upper: class.end(),
-            },
-        })
-    }
-
-    /// The strings that start with `prefix`.
-    pub fn of_prefix(prefix: &str) -> Interval {
-        Interval {
-            lower: Bound::Included(Value::from(prefix)),
-            upper: match prefix_successor(prefix) {
-                Some(next) => Bound::Excluded(Value::from(next)),
-                None => Class::Text.end(),
-            },
-        }
-    }
-
-    pub fn intersect(&self, other: &Interval) -> Interval {
-        Interval {
-            lower: tighter_lower(&self.lower, &other.lower),
-            upper: tighter_upper(&self.upper, &other.upper),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        let (lo, lo_open) = match &self.lower {
-            Bound::Unbounded => return false,
-            Bound::Included(v) => (v, false),
-            Bound::Excluded(v) => (v, true),
-        };
-        let (hi, hi_open) = match &self.upper {
-            Bound::Unbounded => return false,
-            Bound::Included(v) => (v, false),
-            Bound::Excluded(v) => (v, true),
-        };
-        match compare(lo, hi) {
-            Ordering::Greater => true,
-            Ordering::Equal => lo_open || hi_open,
-            Ordering::Less => false,
-        }
-    }
-
-    pub fn contains(&self, value: &Value) -> bool {
-        let above = match &self.lower {
-            Bound::Unbounded => true,
-            Bound::Included(v) => compare(value, v) != Ordering::Less,
-            Bound::Excluded(v) => compare(value, v) == Ordering::Greater,
-        };
-        let below = match &self.upper {
-            Bound::Unbounded => true,
-            Bound::Included(v) => compare(value, v) != Ordering::Greater,
-            Bound::Excluded(v) => compare(value, v) == Ordering::Less,
-        };
-        above && below
-    }
-}
-
-/// The larger of two lower bounds: at the same value, excluding is tighter.
-pub fn tighter_lower(a: &Bound<Value>, b: &Bound<Value>) -> Bound<Value> {
-    let pick_a = match (a, b) {
-        (Bound::Unbounded, _) => false,
-        (_, Bound::Unbounded) => true,
-        (Bound::Included(x) | Bound::Excluded(x), Bound::Included(y) | Bound::Excluded(y)) => {
-            match compare(x, y) {
-                Ordering::Greater => true,
-                Ordering::Less => false,
-                Ordering::Equal => matches!(a, Bound::Excluded(_)),
-            }
-        }
-    };
-    if pick_a {
-        a.clone()
-    } else {
-        b.clone()
-    }
-}
-
-/// The smaller of two upper bounds: at the same value, excluding is tighter.
-pub fn tighter_upper(a: &Bound<Value>, b: &Bound<Value>) -> Bound<Value> {
-    let pick_a = match (a, b) {
-        (Bound::Unbounded, _) => false,
-        (_, Bound::Unbounded) => true,
-        (Bound::Included(x) | Bound::Excluded(x), Bound::Included(y) | Bound::Excluded(y)) => {
-            match compare(x, y) {
-                Ordering::Less => true,
-                Ordering::Greater => false,
-                Ordering::Equal => matches!(a, Bound::Excluded(_)),
-            }
-        }
-    };
-    if pick_a {
-        a.clone()
-    } else {
-        b.clone()
+/// The strings that start with `prefix`.
+pub fn prefix_interval(prefix: &str) -> Interval {
+    Interval {
+        lower: Bound::Included(Value::from(prefix)),
+        upper: match prefix_successor(prefix) {
+            Some(next) => Bound::Excluded(Value::from(next)),
+            None => Class::Text.end(),
+        },
     }
 }
 
@@ -353,7 +248,7 @@ fn sargable(filter: &Filter) -> Option<(&str, Interval, Kind, bool)> {
             } else {
                 Kind::Range
             };
-            Interval::of_comparison(*op, value).map(|i| (field.as_str(), i, kind, true))
+            comparison_interval(*op, value).map(|i| (field.as_str(), i, kind, true))
         }
         Filter::Like { field, pattern } => {
             if pattern.is_exact() {
@@ -368,7 +263,7 @@ fn sargable(filter: &Filter) -> Option<(&str, Interval, Kind, bool)> {
             } else {
                 Some((
                     field.as_str(),
-                    Interval::of_prefix(pattern.literal_prefix()),
+                    prefix_interval(pattern.literal_prefix()),
                     Kind::Prefix,
                     pattern.is_prefix(),
                 ))
@@ -606,7 +501,7 @@ mod tests {
             (p.field.as_str(), p.kind, p.ordered),
             ("name", Kind::Prefix, true)
         );
-        assert_eq!(p.interval, Interval::of_prefix("Al"));
+        assert_eq!(p.interval, prefix_interval("Al"));
     }
 
     #[test]
@@ -701,11 +596,11 @@ mod tests {
             vec![],
         );
         assert!(p.interval.is_empty());
-        assert!(Interval::of_comparison(CmpOp::Gt, &Value::from(5))
+        assert!(comparison_interval(CmpOp::Gt, &Value::from(5))
             .unwrap()
-            .intersect(&Interval::of_comparison(CmpOp::Le, &Value::from(5)).unwrap())
+            .intersect(&comparison_interval(CmpOp::Le, &Value::from(5)).unwrap())
             .is_empty());
-        let strings_above_5 = Interval::of_comparison(CmpOp::Gt, &Value::from(5)).unwrap();
+        let strings_above_5 = comparison_interval(CmpOp::Gt, &Value::from(5)).unwrap();
         assert!(
             !strings_above_5.contains(&Value::from("6")),
             "a kind bounds it"

@@ -7,9 +7,9 @@ use resident_protocol::Value;
 use crate::cbor::node::Node;
 use crate::error::ServerError;
 use crate::like::Pattern;
-use crate::order::{self, Class};
-use crate::schema::{EntityDef, FieldType};
-use crate::value::{is_plain, kind};
+use crate::state::order::{self, Class};
+use crate::state::schema::{EntityDef, FieldType};
+use crate::state::value::{is_plain, kind};
 
 /// Nesting of `and`/`or`; deeper filters are machine-made mistakes, and recursion over
 /// them must stay far from the stack's end.
@@ -302,7 +302,7 @@ impl FieldType {
 fn known_field<'d>(
     def: &'d EntityDef,
     field: &str,
-) -> Result<&'d crate::schema::FieldDef, ServerError> {
+) -> Result<&'d crate::state::schema::FieldDef, ServerError> {
     def.field(field).ok_or_else(|| {
         let names: Vec<&str> = def.fields.iter().map(|f| f.name.as_str()).collect();
         ServerError::bad_request(format!(

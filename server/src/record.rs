@@ -9,8 +9,8 @@ use resident_protocol::{map, Value};
 
 use crate::cbor::node::Node;
 use crate::error::ServerError;
-use crate::event::StoredEvent;
-use crate::schema::{Schema, SchemaPart};
+use crate::state::event::StoredEvent;
+use crate::state::schema::{Schema, SchemaPart};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {

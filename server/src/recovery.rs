@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::record::{self, Record};
-use crate::segments::{self, RecordRef};
+use crate::segments;
 use crate::snapshot;
 use crate::snapshots;
+use crate::state::record_ref::{self, RecordRef};
 use crate::state::State;
 
 /// How often a long replay reports progress.
@@ -228,7 +229,7 @@ fn usable_snapshot(
             "its log point {at} is in a segment that is not in the log"
         ));
     }
-    let segment = segments::log_dir(data_dir).join(segments::segment_name(at.segment()));
+    let segment = segments::log_dir(data_dir).join(record_ref::segment_name(at.segment()));
     let len = std::fs::metadata(&segment)
         .map_err(|e| e.to_string())?
         .len();

@@ -1,7 +1,7 @@
 //! Applies a `register` request to a state. Pure; the writer logs the result.
 
 use crate::error::ServerError;
-use crate::schema::{Schema, SchemaPart};
+use crate::state::schema::{Schema, SchemaPart};
 use crate::state::State;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +42,7 @@ mod tests {
     use resident_protocol::Value;
 
     use super::*;
-    use crate::schema::{FieldOp, FieldType, Source};
+    use crate::state::schema::{FieldOp, FieldType, Source};
     use crate::testkit::*;
 
     #[test]

@@ -9,7 +9,7 @@ use crate::cbor::node::Node;
 use crate::commit::{CommitRequest, Expected, NewEvent, StreamWrite};
 use crate::error::ServerError;
 use crate::query::Query;
-use crate::schema::SchemaPart;
+use crate::state::schema::SchemaPart;
 
 /// Limits that bound what one request may ask for.
 #[derive(Debug, Clone, Copy)]
@@ -201,11 +201,11 @@ fn parse_commit(root: &Node<'_>, limits: &Limits) -> Result<CommitRequest, Serve
 /// Event data and meta: a text-keyed map of values the data model allows.
 fn check_plain_map(node: &Node<'_>) -> Result<(), ServerError> {
     for (k, v) in node.expect_text_map()? {
-        if !crate::value::is_plain(v) {
+        if !crate::state::value::is_plain(v) {
             let key = k.as_text().unwrap_or_default();
             return Err(node.error(&format!(
                 "{key} must be null, bool, int, float, text or an array of these, got {}",
-                crate::value::kind(v)
+                crate::state::value::kind(v)
             )));
         }
     }

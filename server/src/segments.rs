@@ -13,53 +13,12 @@ use std::path::{Path, PathBuf};
 
 use crate::fsync::{Flusher, Fsync};
 use crate::log::{self, ScanEnd, RECORD_HEADER_BYTES};
+use crate::state::record_ref::{
+    segment_name, RecordRef, SEGMENT_BYTES_CEILING, SEGMENT_NUMBER_MAX,
+};
 
-/// Segment numbers fit 24 bits and offsets 40 bits of a [`RecordRef`].
-pub const SEGMENT_NUMBER_MAX: u64 = (1 << 24) - 1;
-pub const SEGMENT_BYTES_CEILING: u64 = 1 << 40;
+/// The size at which a segment is rotated, unless configured.
 pub const SEGMENT_BYTES_DEFAULT: u64 = 64 * 1024 * 1024;
-
-/// Where a record starts in the log: a segment number and a byte offset, packed in one
-/// u64 because every event in memory carries one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RecordRef(u64);
-
-impl RecordRef {
-    pub fn new(segment: u64, offset: u64) -> RecordRef {
-        assert!(
-            (1..=SEGMENT_NUMBER_MAX).contains(&segment) && offset < SEGMENT_BYTES_CEILING,
-            "record ref out of range: segment {segment}, offset {offset}"
-        );
-        RecordRef(segment << 40 | offset)
-    }
-
-    pub fn segment(self) -> u64 {
-        self.0 >> 40
-    }
-
-    pub fn offset(self) -> u64 {
-        self.0 & (SEGMENT_BYTES_CEILING - 1)
-    }
-
-    pub fn to_u64(self) -> u64 {
-        self.0
-    }
-
-    /// For values read back from a snapshot; `None` when they cannot be a ref.
-    pub fn from_u64(packed: u64) -> Option<RecordRef> {
-        (packed >> 40 != 0).then_some(RecordRef(packed))
-    }
-}
-
-impl std::fmt::Display for RecordRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", segment_name(self.segment()), self.offset())
-    }
-}
-
-pub fn segment_name(number: u64) -> String {
-    format!("{number:020}.log")
-}
 
 pub fn log_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("log")
@@ -398,16 +357,6 @@ mod tests {
         let mut out = Vec::new();
         frame_record(body, &mut out);
         out
-    }
-
-    #[test]
-    fn record_refs_pack_segment_and_offset() {
-        let r = RecordRef::new(3, 1234);
-        assert_eq!((r.segment(), r.offset()), (3, 1234));
-        assert_eq!(RecordRef::from_u64(r.to_u64()), Some(r));
-        assert_eq!(RecordRef::from_u64(77), None, "segment 0 is not a segment");
-        assert!(RecordRef::new(1, 5) < RecordRef::new(2, 0));
-        assert_eq!(r.to_string(), "00000000000000000003.log:1234");
     }
 
     #[test]

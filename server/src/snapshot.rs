@@ -17,13 +17,13 @@ use std::sync::Arc;
 use resident_protocol::{map, Value};
 
 use crate::cbor::node::Node;
-use crate::entity::Entity;
-use crate::index;
 use crate::log::{self, ScanEnd};
-use crate::schema::{Schema, SchemaPart};
-use crate::segments::RecordRef;
+use crate::state::entity::Entity;
+use crate::state::index;
+use crate::state::record_ref::RecordRef;
+use crate::state::schema::{Schema, SchemaPart};
+use crate::state::stream_refs::StreamRefs;
 use crate::state::{EventLocation, State};
-use crate::stream_refs::StreamRefs;
 
 /// Bumped when the layout changes; a server refuses snapshots of other formats (and
 /// falls back to the log).

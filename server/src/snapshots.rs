@@ -16,8 +16,9 @@ use std::time::Instant;
 
 use tokio::sync::oneshot;
 
-use crate::segments::{self, RecordRef};
+use crate::segments;
 use crate::snapshot;
+use crate::state::record_ref::{self, RecordRef};
 use crate::state::State;
 
 /// Snapshot jobs waiting for the thread; scheduled ones beyond this are skipped (the
@@ -159,7 +160,7 @@ pub fn prune(data_dir: &Path, retention: Retention) -> io::Result<()> {
         if number >= header.log_at.segment() {
             break;
         }
-        let path = log_dir.join(segments::segment_name(number));
+        let path = log_dir.join(record_ref::segment_name(number));
         tracing::info!(file = %path.display(), "removing a log segment covered by a snapshot");
         fs::remove_file(&path)?;
     }

@@ -6,11 +6,11 @@ use resident_protocol::{map, Value};
 
 use crate::commit::{self, CommitOutcome, CommitRequest, Expected, NewEvent, StreamWrite};
 use crate::error::ServerError;
-use crate::event::StoredEvent;
 use crate::event_reader::RecordSource;
 use crate::register;
-use crate::schema::*;
-use crate::segments::RecordRef;
+use crate::state::event::StoredEvent;
+use crate::state::record_ref::RecordRef;
+use crate::state::schema::*;
 use crate::state::State;
 
 pub const AGGREGATE: &str = "AccountAggregateRoot";

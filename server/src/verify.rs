@@ -12,9 +12,10 @@ use std::path::{Path, PathBuf};
 
 use crate::log::{self, ScanEnd};
 use crate::recovery::{self, Mode};
-use crate::segments::{self, RecordRef};
+use crate::segments;
 use crate::snapshot;
 use crate::snapshots;
+use crate::state::record_ref::{self, RecordRef};
 
 /// What verify found.
 #[derive(Debug, Default)]
@@ -58,7 +59,7 @@ pub fn verify(data_dir: &Path) -> anyhow::Result<Report> {
     }
     for (i, &number) in numbers.iter().enumerate() {
         let is_last = i + 1 == numbers.len();
-        let path = segments::log_dir(data_dir).join(segments::segment_name(number));
+        let path = segments::log_dir(data_dir).join(record_ref::segment_name(number));
         let bytes = fs::read(&path)?;
         let scanned = log::scan(&bytes);
         let records = scanned.records.len();
@@ -143,12 +144,12 @@ pub fn repair(data_dir: &Path, cut_at: RecordRef) -> anyhow::Result<Vec<String>>
     fs::create_dir_all(&damaged_dir)?;
     let mut done = Vec::new();
     let log_dir = segments::log_dir(data_dir);
-    let path = log_dir.join(segments::segment_name(cut_at.segment()));
+    let path = log_dir.join(record_ref::segment_name(cut_at.segment()));
     let bytes = fs::read(&path)?;
     let offset = usize::try_from(cut_at.offset())?.min(bytes.len());
     let kept_as = damaged_dir.join(format!(
         "{}.from-{offset}",
-        segments::segment_name(cut_at.segment())
+        record_ref::segment_name(cut_at.segment())
     ));
     fs::write(&kept_as, &bytes[offset..])?;
     fs::File::open(&damaged_dir)?.sync_all()?;
@@ -162,7 +163,7 @@ pub fn repair(data_dir: &Path, cut_at: RecordRef) -> anyhow::Result<Vec<String>>
     for number in segments::list(data_dir)? {
         if number > cut_at.segment() {
             done.push(move_aside(
-                &log_dir.join(segments::segment_name(number)),
+                &log_dir.join(record_ref::segment_name(number)),
                 &damaged_dir,
             )?);
         }

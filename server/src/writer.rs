@@ -27,9 +27,10 @@ use crate::event_reader::LogRecords;
 use crate::log;
 use crate::record;
 use crate::register::{self, RegisterOutcome};
-use crate::schema::SchemaPart;
-use crate::segments::{AppendError, Log, RecordRef};
+use crate::segments::{AppendError, Log};
 use crate::snapshots::Snapshotter;
+use crate::state::record_ref::RecordRef;
+use crate::state::schema::SchemaPart;
 use crate::state::State;
 
 /// When the writer takes a snapshot on its own.

@@ -13,10 +13,10 @@ use resident_server::event_reader::LogRecords;
 use resident_server::like::Pattern;
 use resident_server::query::{Aggregate, CmpOp, Dir, Filter, OrderBy, Query, Select};
 use resident_server::register;
-use resident_server::schema::{
+use resident_server::state::record_ref::RecordRef;
+use resident_server::state::schema::{
     EntityDef, EventDef, FieldDef, FieldOp, FieldRule, FieldType, Rule, RuleOp, SchemaPart, Source,
 };
-use resident_server::segments::RecordRef;
 use resident_server::state::State;
 
 const ROWS_MAX: usize = 12;
@@ -204,7 +204,7 @@ fn condition() -> impl Strategy<Value = Filter> {
             });
         let within = (prop::collection::vec(operand(field), 0..4), any::<bool>()).prop_map(
             move |(mut values, negated)| {
-                values.sort_by(resident_server::order::compare);
+                values.sort_by(resident_server::state::order::compare);
                 Filter::In {
                     field: field.to_string(),
                     values,

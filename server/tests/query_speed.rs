@@ -10,10 +10,10 @@ use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWri
 use resident_server::event_reader::LogRecords;
 use resident_server::query::{CmpOp, Dir, Filter, OrderBy, Query, Select};
 use resident_server::register;
-use resident_server::schema::{
+use resident_server::state::record_ref::RecordRef;
+use resident_server::state::schema::{
     EntityDef, EventDef, FieldDef, FieldOp, FieldRule, FieldType, Rule, RuleOp, SchemaPart, Source,
 };
-use resident_server::segments::RecordRef;
 use resident_server::state::State;
 
 /// `RESIDENT_SPEED_ENTITIES` overrides, for quicker profiling.

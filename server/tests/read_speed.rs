@@ -285,11 +285,11 @@ fn answer_frames_in_process() {
     use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
     use resident_server::event_reader::LogRecords;
     use resident_server::query::{CmpOp, Dir, Filter, OrderBy, Query, Select};
-    use resident_server::schema::{
+    use resident_server::state::record_ref::RecordRef;
+    use resident_server::state::schema::{
         EntityDef, EventDef, FieldDef, FieldOp, FieldRule, FieldType, Rule, RuleOp, SchemaPart,
         Source,
     };
-    use resident_server::segments::RecordRef;
     use resident_server::state::State;
 
     let n = entities();

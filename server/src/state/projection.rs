@@ -9,11 +9,11 @@ use std::sync::Arc;
 use resident_protocol::Value;
 
 use crate::cbor::answer::{Encoded, EncodedRows};
-use crate::entity::{Draft, Entity};
 use crate::error::ServerError;
-use crate::event::StoredEvent;
-use crate::schema::{EntityDef, FieldOp, FieldRule, MetaKey, Rule, RuleOp, Schema, Source};
-use crate::value::{kind, Number};
+use crate::state::entity::{Draft, Entity};
+use crate::state::event::StoredEvent;
+use crate::state::schema::{EntityDef, FieldOp, FieldRule, MetaKey, Rule, RuleOp, Schema, Source};
+use crate::state::value::{kind, Number};
 
 /// The entities of one type, ordered by id so `all` needs no sort.
 pub type Table = imbl::OrdMap<Arc<str>, Arc<Entity>>;

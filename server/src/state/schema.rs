@@ -12,7 +12,7 @@ use resident_protocol::{map, Value};
 
 use crate::cbor::node::Node;
 use crate::error::ServerError;
-use crate::value::{is_plain, kind};
+use crate::state::value::{is_plain, kind};
 
 /// Bounds on a schema, so one `register` cannot make every later event walk a huge list.
 pub const ENTITY_TYPES_MAX: usize = 1024;
@@ -68,7 +68,7 @@ impl FieldType {
         let fits = match self {
             FieldType::Int => matches!(value, Value::Integer(_)) && is_plain(&value),
             FieldType::Float => {
-                if let Some(i) = crate::value::as_i64(&value) {
+                if let Some(i) = crate::state::value::as_i64(&value) {
                     return Ok(Value::Float(i as f64));
                 }
                 matches!(value, Value::Float(_))

@@ -133,7 +133,7 @@ mod tests {
 
     use super::*;
     use crate::cbor::answer::{decode, success, to_value, Field};
-    use crate::projection::Table;
+    use crate::state::projection::Table;
 
     fn encode(value: &Value) -> Vec<u8> {
         let mut out = Vec::new();

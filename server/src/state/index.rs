@@ -8,7 +8,7 @@
 //! entity itself (an `Arc` shared with the table) so that a walk reads rows without a
 //! lookup by id: over a million entities that lookup is a chain of cache misses on id
 //! strings and cost several times the rest of the walk. Entries order by the
-//! value in the total order of [`crate::order`], then by id, which is exactly the order a
+//! value in the total order of [`crate::state::order`], then by id, which is exactly the order a
 //! query wants: ascending key, ties by id ascending. The id field itself needs no index:
 //! the table is already ordered by id.
 
@@ -17,12 +17,13 @@ use std::sync::Arc;
 
 use resident_protocol::Value;
 
-use crate::entity::Entity;
-use crate::order::Key;
-use crate::projection::Table;
-use crate::schema::EntityDef;
-use crate::sumtree::{Measured, SumTree, Summary};
-use crate::value::Number;
+use crate::state::entity::Entity;
+use crate::state::interval::Interval;
+use crate::state::order::Key;
+use crate::state::projection::Table;
+use crate::state::schema::EntityDef;
+use crate::state::sumtree::{Measured, SumTree, Summary};
+use crate::state::value::Number;
 
 /// The second half of an index entry. `First` and `Last` are never stored: they sort
 /// before and after every id, so a bound like "every entry whose value is 5" can be
@@ -142,7 +143,7 @@ pub fn entry_bounds(lower: &Bound<Value>, upper: &Bound<Value>) -> (Bound<Entry>
 }
 
 /// How many entries of `index` have keys in `interval`, in O(log n).
-pub fn range_count(index: &FieldIndex, interval: &crate::plan::Interval) -> usize {
+pub fn range_count(index: &FieldIndex, interval: &Interval) -> usize {
     if interval.is_empty() {
         return 0;
     }
@@ -195,7 +196,7 @@ pub fn range_numbers(index: &FieldIndex, lower: &Bound<Value>, upper: &Bound<Val
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::order::Class;
+    use crate::state::order::Class;
     use crate::testkit::account;
 
     fn entity(balance: Value) -> Arc<Entity> {
@@ -302,6 +303,6 @@ mod tests {
         assert_eq!((ints.count, ints.ints, ints.any_float), (1, -3, false));
         let texts = range_numbers(&index, &Class::Text.start(), &Class::Text.end());
         assert_eq!(texts, NumberSum::default());
-        assert_eq!(range_count(&index, &crate::plan::Interval::full()), 7);
+        assert_eq!(range_count(&index, &Interval::full()), 7);
     }
 }

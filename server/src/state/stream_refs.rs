@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use crate::segments::RecordRef;
+use crate::state::record_ref::RecordRef;
 
 /// The longest stream kept as a slice; appending copies at most this many refs.
 pub const SHORT_MAX: usize = 32;
