@@ -14,13 +14,13 @@ use std::time::Instant;
 use clap::Parser;
 use resident_protocol::{map, Value};
 use resident_server::cbor::node::Node;
-use resident_server::fsync::Fsync;
-use resident_server::log::frame_record;
-use resident_server::record::{encode_commit, encode_schema};
-use resident_server::segments::{self, Log};
 use resident_server::state::event::{stream_name, StoredEvent};
 use resident_server::state::schema::SchemaPart;
 use resident_server::state::State;
+use resident_server::storage::frame::frame_record;
+use resident_server::storage::fsync::Fsync;
+use resident_server::storage::log::{self, Log};
+use resident_server::storage::record::{encode_commit, encode_schema};
 
 #[derive(Parser)]
 struct Args {
@@ -40,12 +40,12 @@ const WRITE_BYTES: usize = 1 << 20;
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     anyhow::ensure!(
-        segments::list(&args.data)?.is_empty(),
+        log::list(&args.data)?.is_empty(),
         "{} already holds a log",
         args.data.display()
     );
     let started = Instant::now();
-    let mut log = Log::open(&args.data, 1, segments::SEGMENT_BYTES_DEFAULT, Fsync::Never)?;
+    let mut log = Log::open(&args.data, 1, log::SEGMENT_BYTES_DEFAULT, Fsync::Never)?;
     let mut framed = Vec::new();
     frame_record(&encode_schema(&bank_schema()?), &mut framed);
     let mut position = 0u64;
@@ -91,7 +91,7 @@ fn main() -> anyhow::Result<()> {
         args.entities,
         args.data.display(),
         started.elapsed().as_secs_f64(),
-        segments::list(&args.data)?.len()
+        log::list(&args.data)?.len()
     );
     Ok(())
 }

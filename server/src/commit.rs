@@ -8,12 +8,12 @@ use resident_protocol::{map, Value};
 
 use crate::cbor::answer::{Field, Fields};
 use crate::error::ServerError;
-use crate::event_reader::{LastRecord, RecordSource};
 use crate::state::entity::Entity;
 use crate::state::event::{stream_name, StoredEvent};
 use crate::state::projection::{self, EntityKey};
 use crate::state::record_ref::RecordRef;
 use crate::state::State;
+use crate::storage::event_reader::{LastRecord, RecordSource};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expected {

@@ -13,14 +13,15 @@ use resident_protocol::{map, Value};
 
 use crate::cbor::answer::{self, Field, Fields};
 use crate::error::ServerError;
-use crate::event_reader::{self, LogRecords};
-use crate::fsync::Fsync;
 use crate::request::{self, Limits, Op};
-use crate::segments;
-use crate::snapshots::{self, Snapshotter};
 use crate::state::event::stream_name;
 use crate::state::record_ref;
 use crate::state::State;
+use crate::storage::event_reader::{self, LogRecords};
+use crate::storage::fsync::Fsync;
+use crate::storage::log;
+use crate::storage::snapshot_files;
+use crate::storage::snapshot_writer::Snapshotter;
 use crate::writer::WriterHandle;
 
 /// What every connection shares.
@@ -103,14 +104,14 @@ async fn snapshot(ctx: &Context) -> Result<Fields<'static>, ServerError> {
 /// log there is, and the newest snapshot. Read from the directories, so it is what is
 /// on disk. A directory that cannot be read shows as empty rather than failing `stats`.
 fn storage(ctx: &Context) -> Value {
-    let numbers = segments::list(&ctx.data_dir).unwrap_or_default();
-    let log_dir = segments::log_dir(&ctx.data_dir);
+    let numbers = log::list(&ctx.data_dir).unwrap_or_default();
+    let log_dir = log::log_dir(&ctx.data_dir);
     let log_bytes: u64 = numbers
         .iter()
         .filter_map(|n| std::fs::metadata(log_dir.join(record_ref::segment_name(*n))).ok())
         .map(|m| m.len())
         .sum();
-    let snapshots = snapshots::list(&ctx.data_dir).unwrap_or_default();
+    let snapshots = snapshot_files::list(&ctx.data_dir).unwrap_or_default();
     map::build(vec![
         ("fsync", Value::from(ctx.fsync.to_string())),
         ("log_segments", Value::from(numbers.len() as u64)),

@@ -12,10 +12,12 @@ use crate::config::Config;
 use crate::handler::Context;
 use crate::listener::{self, Accept};
 use crate::request::Limits;
-use crate::segments::Log;
-use crate::snapshots::{self, Retention, Snapshotter};
+use crate::shutdown;
+use crate::storage::log::Log;
+use crate::storage::snapshot_files::{self, Retention};
+use crate::storage::snapshot_writer::Snapshotter;
+use crate::storage::{lockfile, recovery};
 use crate::writer::{SnapshotSchedule, Writer};
-use crate::{lockfile, recovery, shutdown};
 
 /// How long connections get to finish their request in hand after a stop signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -25,7 +27,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data)
         .with_context(|| format!("cannot create data directory {}", config.data.display()))?;
     let _lock = lockfile::acquire(&config.data)?;
-    snapshots::remove_leftovers(&config.data).context("cannot clean the snapshot directory")?;
+    snapshot_files::remove_leftovers(&config.data)
+        .context("cannot clean the snapshot directory")?;
     let loaded = recovery::load(&config.data, recovery::Mode::Start, true)?;
     report(&loaded);
     let log = Log::open(

@@ -23,15 +23,15 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::commit::{self, CommitOutcome, CommitRequest};
 use crate::error::ServerError;
-use crate::event_reader::LogRecords;
-use crate::log;
-use crate::record;
 use crate::register::{self, RegisterOutcome};
-use crate::segments::{AppendError, Log};
-use crate::snapshots::Snapshotter;
 use crate::state::record_ref::RecordRef;
 use crate::state::schema::SchemaPart;
 use crate::state::State;
+use crate::storage::event_reader::LogRecords;
+use crate::storage::frame;
+use crate::storage::log::{AppendError, Log};
+use crate::storage::record;
+use crate::storage::snapshot_writer::Snapshotter;
 
 /// When the writer takes a snapshot on its own.
 #[derive(Debug, Clone, Copy)]
@@ -243,7 +243,7 @@ impl Core {
                     };
                     let result = result.map(|(outcome, events)| {
                         if !events.is_empty() {
-                            log::frame_record(&record::encode_commit(&events), &mut framed);
+                            frame::frame_record(&record::encode_commit(&events), &mut framed);
                         }
                         outcome
                     });
@@ -256,7 +256,7 @@ impl Core {
                     };
                     let result = result.map(|(outcome, schema)| {
                         if let Some(schema) = schema {
-                            log::frame_record(&record::encode_schema(&schema), &mut framed);
+                            frame::frame_record(&record::encode_schema(&schema), &mut framed);
                         }
                         outcome
                     });
@@ -383,8 +383,8 @@ mod tests {
     #[tokio::test]
     async fn a_failed_fsync_is_never_retried_and_refuses_every_later_write() {
         for fsync in [
-            crate::fsync::Fsync::Always,
-            crate::fsync::Fsync::Every(std::time::Duration::from_millis(1)),
+            crate::storage::fsync::Fsync::Always,
+            crate::storage::fsync::Fsync::Every(std::time::Duration::from_millis(1)),
         ] {
             let dir = tempfile::tempdir().unwrap();
             let state = bank();
@@ -424,7 +424,7 @@ mod tests {
                 "{}",
                 again.message
             );
-            if fsync == crate::fsync::Fsync::Always {
+            if fsync == crate::storage::fsync::Fsync::Always {
                 assert_eq!(
                     published.load().position(),
                     0,
@@ -438,7 +438,7 @@ mod tests {
     #[tokio::test]
     async fn a_commit_failing_validation_does_not_disturb_its_batch() {
         let dir = tempfile::tempdir().unwrap();
-        let log = Log::open(dir.path(), 1, 1 << 20, crate::fsync::Fsync::Always).unwrap();
+        let log = Log::open(dir.path(), 1, 1 << 20, crate::storage::fsync::Fsync::Always).unwrap();
         let state = State::default();
         let published = Arc::new(ArcSwap::from_pointee(state.clone()));
         let writer = Writer::spawn(state, log, published.clone(), None).unwrap();
@@ -473,8 +473,12 @@ mod tests {
         assert_eq!(ok, 25);
         assert_eq!(published.load().position(), 25);
         writer.stop().await;
-        let replayed =
-            crate::recovery::load(dir.path(), crate::recovery::Mode::ReadOnly, false).unwrap();
+        let replayed = crate::storage::recovery::load(
+            dir.path(),
+            crate::storage::recovery::Mode::ReadOnly,
+            false,
+        )
+        .unwrap();
         assert_eq!(replayed.state.position(), 25);
     }
 }

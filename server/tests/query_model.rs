@@ -9,7 +9,6 @@ use std::cmp::Ordering;
 use proptest::prelude::*;
 use resident_protocol::{map, Value};
 use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
-use resident_server::event_reader::LogRecords;
 use resident_server::like::Pattern;
 use resident_server::query::{Aggregate, CmpOp, Dir, Filter, OrderBy, Query, Select};
 use resident_server::register;
@@ -18,6 +17,7 @@ use resident_server::state::schema::{
     EntityDef, EventDef, FieldDef, FieldOp, FieldRule, FieldType, Rule, RuleOp, SchemaPart, Source,
 };
 use resident_server::state::State;
+use resident_server::storage::event_reader::LogRecords;
 
 const ROWS_MAX: usize = 12;
 /// Fields of `Item`, with their types; `b` is the only one without an index.

@@ -7,7 +7,6 @@ use std::time::Instant;
 use resident_protocol::{map, Value};
 use resident_server::cbor::answer::Field;
 use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
-use resident_server::event_reader::LogRecords;
 use resident_server::query::{CmpOp, Dir, Filter, OrderBy, Query, Select};
 use resident_server::register;
 use resident_server::state::record_ref::RecordRef;
@@ -15,6 +14,7 @@ use resident_server::state::schema::{
     EntityDef, EventDef, FieldDef, FieldOp, FieldRule, FieldType, Rule, RuleOp, SchemaPart, Source,
 };
 use resident_server::state::State;
+use resident_server::storage::event_reader::LogRecords;
 
 /// `RESIDENT_SPEED_ENTITIES` overrides, for quicker profiling.
 fn entities() -> usize {

@@ -283,7 +283,6 @@ fn reads_over_the_wire() {
 fn answer_frames_in_process() {
     use resident_server::cbor::answer::{self, Field};
     use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
-    use resident_server::event_reader::LogRecords;
     use resident_server::query::{CmpOp, Dir, Filter, OrderBy, Query, Select};
     use resident_server::state::record_ref::RecordRef;
     use resident_server::state::schema::{
@@ -291,6 +290,7 @@ fn answer_frames_in_process() {
         Source,
     };
     use resident_server::state::State;
+    use resident_server::storage::event_reader::LogRecords;
 
     let n = entities();
     let field = |name: &str, ty| FieldDef {

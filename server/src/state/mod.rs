@@ -62,7 +62,7 @@ pub struct EventLocation {
 
 pub type EventIds = KeyedMap<EventLocation>;
 
-/// Fields are visible to the crate for [`crate::snapshot`], which writes and reads
+/// Fields are visible to the crate for [`crate::storage::snapshot_format`], which writes and reads
 /// them whole; everything else goes through the methods.
 ///
 /// Streams and remembered event ids are [`KeyedMap`]s rather than imbl hash maps, whose
@@ -119,7 +119,7 @@ impl State {
     }
 
     /// `(version, record)` of the events of `stream` with `version >= from`, at most
-    /// `limit`; the events are read from the log by [`crate::event_reader`].
+    /// `limit`; the events are read from the log by [`crate::storage::event_reader`].
     pub fn stream_refs(&self, stream: &str, from: u64, limit: usize) -> Vec<(u64, RecordRef)> {
         let Some(refs) = self.streams.get(stream) else {
             return Vec::new();

@@ -1,6 +1,6 @@
 //! The content of log records: `{kind: "commit", events}` and `{kind: "schema", …}`.
 //!
-//! Framing and checksums are the log's job ([`crate::log`]); this module only turns
+//! Framing and checksums are the log's job ([`crate::storage::frame`]); this module only turns
 //! records into CBOR and back.
 
 use std::sync::Arc;

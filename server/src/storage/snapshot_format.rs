@@ -9,7 +9,7 @@
 //! file cut short is told from a complete one. Indexes are not stored: they are rebuilt
 //! from the entities on load.
 //!
-//! Pure: bytes in and out. Files, naming and scheduling are [`crate::snapshots`]'s.
+//! Pure: bytes in and out. Files, naming and scheduling are [`crate::storage::snapshot_files`]'s.
 
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -17,13 +17,13 @@ use std::sync::Arc;
 use resident_protocol::{map, Value};
 
 use crate::cbor::node::Node;
-use crate::log::{self, ScanEnd};
 use crate::state::entity::Entity;
 use crate::state::index;
 use crate::state::record_ref::RecordRef;
 use crate::state::schema::{Schema, SchemaPart};
 use crate::state::stream_refs::StreamRefs;
 use crate::state::{EventLocation, State};
+use crate::storage::frame::{self, ScanEnd};
 
 /// Bumped when the layout changes; a server refuses snapshots of other formats (and
 /// falls back to the log).
@@ -56,7 +56,7 @@ impl<W: Write> RecordWriter<W> {
         ciborium::ser::into_writer(&map::build(fields), &mut body)
             .map_err(|e| io::Error::other(format!("encoding a snapshot record: {e}")))?;
         self.buffer.clear();
-        log::frame_record(&body, &mut self.buffer);
+        frame::frame_record(&body, &mut self.buffer);
         self.out.write_all(&self.buffer)?;
         self.records += 1;
         self.bytes += self.buffer.len() as u64;
@@ -225,7 +225,7 @@ fn parse_header(value: &Value) -> Result<(Header, u64, Schema), Damage> {
 /// Records are decoded into rows on a second thread while this one inserts the rows
 /// decoded before: the two halves take similar time.
 pub fn read(bytes: &[u8]) -> Result<(State, Header), Damage> {
-    let scanned = log::scan(bytes);
+    let scanned = frame::scan(bytes);
     match scanned.end {
         ScanEnd::Clean => {}
         ScanEnd::TornTail { offset, reason } | ScanEnd::Corrupt { offset, reason } => {

@@ -1,7 +1,7 @@
 //! Log records: framed and checksummed, and how damage in a run of them is judged.
 //!
 //! A record is `[len u32 BE][crc32c u32 BE][body]`, the CRC taken over the body. The
-//! files that hold them are [`crate::segments`]'s business; snapshots use the same
+//! files that hold them are [`crate::storage::log`]'s business; snapshots use the same
 //! framing.
 //!
 //! On open, damage is judged by what follows it: a bad record with no valid record

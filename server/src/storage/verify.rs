@@ -10,12 +10,12 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::log::{self, ScanEnd};
-use crate::recovery::{self, Mode};
-use crate::segments;
-use crate::snapshot;
-use crate::snapshots;
 use crate::state::record_ref::{self, RecordRef};
+use crate::storage::frame::{self, ScanEnd};
+use crate::storage::log;
+use crate::storage::recovery::{self, Mode};
+use crate::storage::snapshot_files;
+use crate::storage::snapshot_format;
 
 /// What verify found.
 #[derive(Debug, Default)]
@@ -50,18 +50,18 @@ pub fn verify(data_dir: &Path) -> anyhow::Result<Report> {
         data_dir.display()
     );
     let mut report = Report::default();
-    let numbers = segments::list(data_dir)?;
+    let numbers = log::list(data_dir)?;
     if numbers.is_empty() {
         report.note(format!(
             "{} holds no log segments (an empty data directory)",
-            segments::log_dir(data_dir).display()
+            log::log_dir(data_dir).display()
         ));
     }
     for (i, &number) in numbers.iter().enumerate() {
         let is_last = i + 1 == numbers.len();
-        let path = segments::log_dir(data_dir).join(record_ref::segment_name(number));
+        let path = log::log_dir(data_dir).join(record_ref::segment_name(number));
         let bytes = fs::read(&path)?;
-        let scanned = log::scan(&bytes);
+        let scanned = frame::scan(&bytes);
         let records = scanned.records.len();
         match scanned.end {
             ScanEnd::Clean => report.ok(format!(
@@ -101,11 +101,11 @@ pub fn verify(data_dir: &Path) -> anyhow::Result<Report> {
     } else {
         None
     };
-    let all = snapshots::list(data_dir)?;
+    let all = snapshot_files::list(data_dir)?;
     for (_, path) in &all {
         match fs::read(path)
             .map_err(|e| e.to_string())
-            .and_then(|b| snapshot::read(&b))
+            .and_then(|b| snapshot_format::read(&b))
         {
             Ok((state, header)) => report.ok(format!(
                 "{}: position {}, {} entities, log point {}",
@@ -143,7 +143,7 @@ pub fn repair(data_dir: &Path, cut_at: RecordRef) -> anyhow::Result<Vec<String>>
     let damaged_dir = data_dir.join("damaged");
     fs::create_dir_all(&damaged_dir)?;
     let mut done = Vec::new();
-    let log_dir = segments::log_dir(data_dir);
+    let log_dir = log::log_dir(data_dir);
     let path = log_dir.join(record_ref::segment_name(cut_at.segment()));
     let bytes = fs::read(&path)?;
     let offset = usize::try_from(cut_at.offset())?.min(bytes.len());
@@ -153,14 +153,14 @@ pub fn repair(data_dir: &Path, cut_at: RecordRef) -> anyhow::Result<Vec<String>>
     ));
     fs::write(&kept_as, &bytes[offset..])?;
     fs::File::open(&damaged_dir)?.sync_all()?;
-    segments::cut(&path, cut_at.offset())?;
+    log::cut(&path, cut_at.offset())?;
     done.push(format!(
         "cut {} at offset {offset}; the {} bytes after it are in {}",
         path.display(),
         bytes.len() - offset,
         kept_as.display()
     ));
-    for number in segments::list(data_dir)? {
+    for number in log::list(data_dir)? {
         if number > cut_at.segment() {
             done.push(move_aside(
                 &log_dir.join(record_ref::segment_name(number)),
@@ -168,8 +168,8 @@ pub fn repair(data_dir: &Path, cut_at: RecordRef) -> anyhow::Result<Vec<String>>
             )?);
         }
     }
-    for (_, snapshot_path) in snapshots::list(data_dir)? {
-        let header = snapshots::header_of(&snapshot_path);
+    for (_, snapshot_path) in snapshot_files::list(data_dir)? {
+        let header = snapshot_files::header_of(&snapshot_path);
         if header.map_or(true, |h| h.log_at > cut_at) {
             done.push(move_aside(&snapshot_path, &damaged_dir)?);
         }

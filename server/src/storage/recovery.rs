@@ -4,17 +4,17 @@
 //!
 //! A damaged newest snapshot is skipped with a warning for the one before, down to an
 //! empty state and the whole log. The log is never skipped: damage in it stops the
-//! start (see [`crate::segments::read`]).
+//! start (see [`crate::storage::log::read`]).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::record::{self, Record};
-use crate::segments;
-use crate::snapshot;
-use crate::snapshots;
 use crate::state::record_ref::{self, RecordRef};
 use crate::state::State;
+use crate::storage::log;
+use crate::storage::record::{self, Record};
+use crate::storage::snapshot_files;
+use crate::storage::snapshot_format;
 
 /// How often a long replay reports progress.
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
@@ -55,11 +55,11 @@ pub struct Loaded {
 /// Loads the state under `data_dir`, from a snapshot when `use_snapshots`.
 pub fn load(data_dir: &Path, mode: Mode, use_snapshots: bool) -> anyhow::Result<Loaded> {
     let started = Instant::now();
-    let numbers = segments::list(data_dir)?;
+    let numbers = log::list(data_dir)?;
     let mut report = Report::default();
     let mut start = None;
     if use_snapshots {
-        for (position, path) in snapshots::list(data_dir)?.into_iter().rev() {
+        for (position, path) in snapshot_files::list(data_dir)?.into_iter().rev() {
             let path: PathBuf = path;
             match usable_snapshot(data_dir, &path, &numbers) {
                 Ok((state, header)) => {
@@ -88,7 +88,7 @@ pub fn load(data_dir: &Path, mode: Mode, use_snapshots: bool) -> anyhow::Result<
                 anyhow::bail!(
                     "the log in {} starts at segment {first}: earlier segments were pruned, and no \
                      usable snapshot covers them{}",
-                    segments::log_dir(data_dir).display(),
+                    log::log_dir(data_dir).display(),
                     skipped_list(&report)
                 );
             }
@@ -105,14 +105,14 @@ pub fn load(data_dir: &Path, mode: Mode, use_snapshots: bool) -> anyhow::Result<
             "log segments {} and {} of {} are not consecutive: a segment is missing",
             gap[0],
             gap[1],
-            segments::log_dir(data_dir).display()
+            log::log_dir(data_dir).display()
         );
     }
     let mut log_end = RecordRef::new(1, 0);
     let mut last_progress = Instant::now();
     for (i, &number) in replay.iter().enumerate() {
         let is_last = i + 1 == replay.len();
-        let read = segments::read(data_dir, number, is_last)?;
+        let read = log::read(data_dir, number, is_last)?;
         let mut end = read.bytes.len() as u64;
         if let Some((offset, reason)) = &read.torn {
             if number == resume_at.segment() && *offset < resume_at.offset() {
@@ -121,7 +121,7 @@ pub fn load(data_dir: &Path, mode: Mode, use_snapshots: bool) -> anyhow::Result<
                      the log lost acknowledged records (fsync = never or every, and a system crash?). \
                      Move the snapshots out of {} to start from the log alone",
                     read.path.display(),
-                    snapshots::dir(data_dir).display()
+                    snapshot_files::dir(data_dir).display()
                 );
             }
             tracing::warn!(
@@ -131,7 +131,7 @@ pub fn load(data_dir: &Path, mode: Mode, use_snapshots: bool) -> anyhow::Result<
                 "cutting a torn tail off the log: an unacknowledged write was interrupted"
             );
             if mode == Mode::Start {
-                segments::cut(&read.path, *offset)?;
+                log::cut(&read.path, *offset)?;
             }
             report.torn = Some((read.path.clone(), *offset, reason.clone()));
             end = *offset;
@@ -220,16 +220,16 @@ fn usable_snapshot(
     data_dir: &Path,
     path: &Path,
     numbers: &[u64],
-) -> Result<(State, snapshot::Header), String> {
+) -> Result<(State, snapshot_format::Header), String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let (state, header) = snapshot::read(&bytes)?;
+    let (state, header) = snapshot_format::read(&bytes)?;
     let at = header.log_at;
     if !numbers.contains(&at.segment()) {
         return Err(format!(
             "its log point {at} is in a segment that is not in the log"
         ));
     }
-    let segment = segments::log_dir(data_dir).join(record_ref::segment_name(at.segment()));
+    let segment = log::log_dir(data_dir).join(record_ref::segment_name(at.segment()));
     let len = std::fs::metadata(&segment)
         .map_err(|e| e.to_string())?
         .len();
@@ -247,11 +247,11 @@ mod tests {
 
     use super::*;
     use crate::commit::Expected::Any;
-    use crate::event_reader::LogRecords;
-    use crate::fsync::Fsync;
-    use crate::log::frame_record;
-    use crate::record::{encode_commit, encode_schema};
-    use crate::segments::Log;
+    use crate::storage::event_reader::LogRecords;
+    use crate::storage::frame::frame_record;
+    use crate::storage::fsync::Fsync;
+    use crate::storage::log::Log;
+    use crate::storage::record::{encode_commit, encode_schema};
     use crate::testkit::*;
 
     /// Writes the bank schema and two accounts' commits to a log, as the writer would.
@@ -304,7 +304,7 @@ mod tests {
             assert_eq!(field_of(&s, "b", "balance"), Value::from(4));
             assert_eq!(s.difference(&state), None);
             let refs = s.stream_refs("AccountAggregateRoot-a", 1, 10);
-            let events = crate::event_reader::stream_events(
+            let events = crate::storage::event_reader::stream_events(
                 &LogRecords::new(dir.path()),
                 "AccountAggregateRoot-a",
                 &refs,
@@ -324,7 +324,7 @@ mod tests {
         // account a); account b, in segment 3, is the tail.
         let mut partial = State::default();
         for n in 1..=2 {
-            let read = segments::read(dir.path(), n, false).unwrap();
+            let read = log::read(dir.path(), n, false).unwrap();
             for body in &read.records {
                 match record::decode(&read.bytes[body.clone()]).unwrap() {
                     Record::Commit(events) => {
@@ -337,7 +337,7 @@ mod tests {
             }
         }
         let first_account_end = RecordRef::new(3, 0);
-        snapshots::write_file(dir.path(), &partial, first_account_end).unwrap();
+        snapshot_files::write_file(dir.path(), &partial, first_account_end).unwrap();
         let loaded = load(dir.path(), Mode::Start, true).unwrap();
         assert_eq!(loaded.report.snapshot.as_ref().map(|s| s.1), Some(2));
         assert_eq!(loaded.report.events_replayed, 2);
@@ -345,10 +345,10 @@ mod tests {
 
         // Snapshots without a log are refused rather than started empty over.
         let empty = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(snapshots::dir(empty.path())).unwrap();
+        std::fs::create_dir_all(snapshot_files::dir(empty.path())).unwrap();
         std::fs::copy(
-            snapshots::list(dir.path()).unwrap()[0].1.clone(),
-            snapshots::dir(empty.path()).join("00000000000000000002.snap"),
+            snapshot_files::list(dir.path()).unwrap()[0].1.clone(),
+            snapshot_files::dir(empty.path()).join("00000000000000000002.snap"),
         )
         .unwrap();
         let err = load(empty.path(), Mode::Start, true)
@@ -357,7 +357,7 @@ mod tests {
         assert!(err.to_string().contains("no log"), "{err}");
 
         // A newer, damaged snapshot is skipped for the good one.
-        let newer = snapshots::dir(dir.path()).join("00000000000000000004.snap");
+        let newer = snapshot_files::dir(dir.path()).join("00000000000000000004.snap");
         std::fs::write(&newer, b"not a snapshot").unwrap();
         let loaded = load(dir.path(), Mode::Start, true).unwrap();
         assert_eq!(loaded.report.snapshots_skipped.len(), 1);

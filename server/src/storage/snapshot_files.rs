@@ -1,29 +1,21 @@
-//! Snapshot files under `DATA/snapshots/`, and the thread that writes them.
+//! Snapshot files under `DATA/snapshots/`: their names, writing one, and retention.
 //!
-//! A snapshot is written from a clone of the state (O(1): the maps are persistent), on
-//! its own thread, so commits go on while it is written. Each file is written to a
-//! temporary name, fsynced, renamed into place and the directory fsynced: a crash
-//! leaves either the whole snapshot or none. After each one, old snapshots beyond the
-//! retention setting are removed, and with `prune_log` so are the log segments that
-//! the oldest kept snapshot covers.
+//! Each file is written to a temporary name, fsynced, renamed into place and the
+//! directory fsynced: a crash leaves either the whole snapshot or none. After each one,
+//! old snapshots beyond the retention setting are removed, and with `prune_log` so are
+//! the log segments that the oldest kept snapshot covers. The thread that writes them
+//! is [`crate::storage::snapshot_writer`]; the bytes inside,
+//! [`crate::storage::snapshot_format`].
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::thread;
 use std::time::Instant;
 
-use tokio::sync::oneshot;
-
-use crate::segments;
-use crate::snapshot;
 use crate::state::record_ref::{self, RecordRef};
 use crate::state::State;
-
-/// Snapshot jobs waiting for the thread; scheduled ones beyond this are skipped (the
-/// next one will come), requested ones are told to retry.
-const QUEUE_DEPTH_MAX: usize = 2;
+use crate::storage::log;
+use crate::storage::snapshot_format;
 
 pub fn dir(data_dir: &Path) -> PathBuf {
     data_dir.join("snapshots")
@@ -75,10 +67,11 @@ pub fn remove_leftovers(data_dir: &Path) -> io::Result<()> {
 }
 
 /// The header of the snapshot file at `path`, reading only its first record.
-pub fn header_of(path: &Path) -> Result<snapshot::Header, String> {
+pub fn header_of(path: &Path) -> Result<snapshot_format::Header, String> {
     let file = File::open(path).map_err(|e| e.to_string())?;
-    let body = crate::log::read_record(file).map_err(|e| format!("no header record: {e}"))?;
-    snapshot::read_header(&body)
+    let body =
+        crate::storage::frame::read_record(file).map_err(|e| format!("no header record: {e}"))?;
+    snapshot_format::read_header(&body)
 }
 
 /// A snapshot that was written.
@@ -113,7 +106,7 @@ pub fn write_file(data_dir: &Path, state: &State, log_at: RecordRef) -> io::Resu
     let result = (|| {
         let file = File::create(&temp)?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
-        let bytes = snapshot::write(state, log_at, &mut out)?;
+        let bytes = snapshot_format::write(state, log_at, &mut out)?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         fs::rename(&temp, &path)?;
@@ -155,8 +148,8 @@ pub fn prune(data_dir: &Path, retention: Retention) -> io::Result<()> {
     let Ok(header) = header_of(oldest) else {
         return Ok(());
     };
-    let log_dir = segments::log_dir(data_dir);
-    for number in segments::list(data_dir).map_err(io::Error::other)? {
+    let log_dir = log::log_dir(data_dir);
+    for number in log::list(data_dir).map_err(io::Error::other)? {
         if number >= header.log_at.segment() {
             break;
         }
@@ -167,94 +160,12 @@ pub fn prune(data_dir: &Path, retention: Retention) -> io::Result<()> {
     Ok(())
 }
 
-/// One snapshot to write, and who waits for it (`None` for a scheduled one).
-struct Job {
-    state: State,
-    log_at: RecordRef,
-    reply: Option<oneshot::Sender<Result<Written, String>>>,
-}
-
-/// A handle to the snapshot thread; the thread ends when every handle is dropped.
-#[derive(Clone)]
-pub struct Snapshotter {
-    tx: mpsc::SyncSender<Job>,
-}
-
-impl Snapshotter {
-    pub fn spawn(data_dir: &Path, retention: Retention) -> io::Result<Snapshotter> {
-        let (tx, rx) = mpsc::sync_channel::<Job>(QUEUE_DEPTH_MAX);
-        let data_dir = data_dir.to_path_buf();
-        thread::Builder::new()
-            .name("resident-snapshot".to_string())
-            .spawn(move || {
-                for job in rx {
-                    let result = write_file(&data_dir, &job.state, job.log_at);
-                    // Drop the state before pruning: its clone may pin old versions.
-                    drop(job.state);
-                    let result = match result {
-                        Ok(written) => {
-                            tracing::info!(
-                                file = %written.path.display(),
-                                position = written.position,
-                                entities = written.entities,
-                                bytes = written.bytes,
-                                took_ms = written.took_ms,
-                                "snapshot written"
-                            );
-                            if let Err(e) = prune(&data_dir, retention) {
-                                tracing::warn!(error = %e, "pruning old snapshots failed");
-                            }
-                            Ok(written)
-                        }
-                        Err(e) => {
-                            // Commits are unaffected; the log still holds everything.
-                            tracing::warn!(error = %e, "writing a snapshot failed; the log still holds everything");
-                            Err(e.to_string())
-                        }
-                    };
-                    if let Some(reply) = job.reply {
-                        let _ = reply.send(result);
-                    }
-                }
-            })?;
-        Ok(Snapshotter { tx })
-    }
-
-    /// Queues a scheduled snapshot; false when the queue is full (skip this one).
-    pub fn schedule(&self, state: State, log_at: RecordRef) -> bool {
-        self.tx
-            .try_send(Job {
-                state,
-                log_at,
-                reply: None,
-            })
-            .is_ok()
-    }
-
-    /// Queues a requested snapshot; the answer comes once it is written.
-    pub fn request(
-        &self,
-        state: State,
-        log_at: RecordRef,
-    ) -> Result<oneshot::Receiver<Result<Written, String>>, String> {
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .try_send(Job {
-                state,
-                log_at,
-                reply: Some(reply),
-            })
-            .map_err(|_| "snapshots are already being written; try again shortly".to_string())?;
-        Ok(answer)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fsync::Fsync;
-    use crate::log::frame_record;
-    use crate::segments::Log;
+    use crate::storage::frame::frame_record;
+    use crate::storage::fsync::Fsync;
+    use crate::storage::log::Log;
 
     #[test]
     fn retention_keeps_the_newest_and_prunes_the_segments_they_cover() {
@@ -285,7 +196,7 @@ mod tests {
         .unwrap();
         let kept: Vec<u64> = list(dir.path()).unwrap().iter().map(|(p, _)| *p).collect();
         assert_eq!(kept, vec![2, 3, 4]);
-        assert_eq!(segments::list(dir.path()).unwrap(), vec![1, 2, 3, 4]);
+        assert_eq!(log::list(dir.path()).unwrap(), vec![1, 2, 3, 4]);
 
         prune(
             dir.path(),
@@ -298,6 +209,6 @@ mod tests {
         let kept: Vec<u64> = list(dir.path()).unwrap().iter().map(|(p, _)| *p).collect();
         assert_eq!(kept, vec![3, 4]);
         // The oldest kept snapshot (position 3) resumes at segment 4: 1 to 3 are covered.
-        assert_eq!(segments::list(dir.path()).unwrap(), vec![4]);
+        assert_eq!(log::list(dir.path()).unwrap(), vec![4]);
     }
 }

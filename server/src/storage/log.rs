@@ -1,7 +1,7 @@
 //! The log on disk: numbered segment files under `DATA/log/`, the last one open for
 //! appends and rotated once it reaches its size limit.
 //!
-//! Record framing and damage detection are [`crate::log`]'s job; this module owns the
+//! Record framing and damage detection are [`crate::storage::frame`]'s job; this module owns the
 //! files: which exist, where the next record lands ([`RecordRef`]), appending with the
 //! configured [`Fsync`], reading a record back for a stream read, and turning a full
 //! disk into a refused batch instead of a dead writer.
@@ -11,11 +11,11 @@ use std::io::{self, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use crate::fsync::{Flusher, Fsync};
-use crate::log::{self, ScanEnd, RECORD_HEADER_BYTES};
 use crate::state::record_ref::{
     segment_name, RecordRef, SEGMENT_BYTES_CEILING, SEGMENT_NUMBER_MAX,
 };
+use crate::storage::frame::{self, ScanEnd, RECORD_HEADER_BYTES};
+use crate::storage::fsync::{Flusher, Fsync};
 
 /// The size at which a segment is rotated, unless configured.
 pub const SEGMENT_BYTES_DEFAULT: u64 = 64 * 1024 * 1024;
@@ -101,7 +101,7 @@ impl SegmentRead {
 pub fn read(data_dir: &Path, number: u64, is_last: bool) -> Result<SegmentRead, LogError> {
     let path = log_dir(data_dir).join(segment_name(number));
     let bytes = fs::read(&path).map_err(io_err(&path))?;
-    let scanned = log::scan(&bytes);
+    let scanned = frame::scan(&bytes);
     let corrupt = |offset, reason, after| LogError::Corrupt {
         path: path.clone(),
         data: data_dir.to_path_buf(),
@@ -142,7 +142,7 @@ pub fn cut(path: &Path, offset: u64) -> Result<(), LogError> {
 pub fn read_record(data_dir: &Path, at: RecordRef) -> io::Result<Vec<u8>> {
     let mut file = File::open(log_dir(data_dir).join(segment_name(at.segment())))?;
     file.seek(SeekFrom::Start(at.offset()))?;
-    log::read_record(file)
+    frame::read_record(file)
 }
 
 /// Why an append did not happen.
@@ -351,7 +351,7 @@ fn open_segment(dir: &Path, number: u64) -> Result<(File, u64), LogError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::log::frame_record;
+    use crate::storage::frame::frame_record;
 
     fn framed(body: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();

@@ -8,11 +8,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::ServerError;
-use crate::log;
-use crate::record::{self, Record};
-use crate::segments;
 use crate::state::event::StoredEvent;
 use crate::state::record_ref::RecordRef;
+use crate::storage::frame;
+use crate::storage::log;
+use crate::storage::record::{self, Record};
 
 /// Where commit records can be read back from.
 pub trait RecordSource {
@@ -48,11 +48,11 @@ impl RecordSource for LogRecords<'_> {
         let body = match self.pending {
             Some((base, framed)) if at.segment() == base.segment() && at >= base => {
                 let offset = usize::try_from(at.offset() - base.offset()).unwrap_or(usize::MAX);
-                log::record_at(framed, offset)
+                frame::record_at(framed, offset)
                     .map(|range| framed[range].to_vec())
                     .map_err(|why| ServerError::internal(format!("no record at {at}: {why}")))?
             }
-            _ => segments::read_record(self.data_dir, at).map_err(|e| {
+            _ => log::read_record(self.data_dir, at).map_err(|e| {
                 ServerError::internal(format!("cannot read the event record at {at}: {e}"))
             })?,
         };
