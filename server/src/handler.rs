@@ -204,7 +204,7 @@ fn read_op<'s>(ctx: &Context, state: &'s State, op: &'s Op) -> Result<Fields<'s>
                 ),
             ])
         }
-        Op::Query(query) => crate::execute::run(state, query, rows_max)?,
+        Op::Query(query) => crate::query::run::run(state, query, rows_max)?,
         Op::Stats => {
             let entities = state
                 .schema()

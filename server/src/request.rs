@@ -8,7 +8,7 @@ use resident_protocol::Value;
 use crate::cbor::node::Node;
 use crate::commit::{CommitRequest, Expected, NewEvent, StreamWrite};
 use crate::error::ServerError;
-use crate::query::Query;
+use crate::query::parse::Query;
 use crate::state::schema::SchemaPart;
 
 /// Limits that bound what one request may ask for.

@@ -9,8 +9,8 @@ use std::cmp::Ordering;
 use proptest::prelude::*;
 use resident_protocol::{map, Value};
 use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
-use resident_server::like::Pattern;
-use resident_server::query::{Aggregate, CmpOp, Dir, Filter, OrderBy, Query, Select};
+use resident_server::query::like::Pattern;
+use resident_server::query::parse::{Aggregate, CmpOp, Dir, Filter, OrderBy, Query, Select};
 use resident_server::register;
 use resident_server::state::record_ref::RecordRef;
 use resident_server::state::schema::{
@@ -644,7 +644,7 @@ fn query_of(state: &State, case: &Case) -> Query {
 fn check_case(state: &State, case: &Case) -> Result<(), TestCaseError> {
     let q = query_of(state, case);
     // Decoded from the spliced answer frame, as a client reads it.
-    let got = resident_server::execute::run(state, &q, ROWS_MAX)
+    let got = resident_server::query::run::run(state, &q, ROWS_MAX)
         .map(|fields| resident_server::cbor::answer::decode(&fields));
     match (naive(state, &q), got) {
         (Expected2::Limit, Err(e)) => prop_assert_eq!(e.code, "limit", "{}", e.message),
@@ -661,7 +661,7 @@ fn check_case(state: &State, case: &Case) -> Result<(), TestCaseError> {
             prop_assert!(false, "expected {expected:?}, got error {e:?}")
         }
         (Expected2::Fields(expected), Ok(fields)) => {
-            let plan = resident_server::plan::choose(&register_def(), &q, |f| {
+            let plan = resident_server::query::plan::choose(&register_def(), &q, |f| {
                 state.index("Item", f).is_some()
             });
             let expected = Value::Map(
@@ -690,7 +690,7 @@ fn check_case(state: &State, case: &Case) -> Result<(), TestCaseError> {
             let mut seen: Vec<Value> = Vec::new();
             let mut page = q.clone();
             for _ in 0..=all.len() {
-                let fields = resident_server::execute::run(state, &page, ROWS_MAX)
+                let fields = resident_server::query::run::run(state, &page, ROWS_MAX)
                     .map(|fields| resident_server::cbor::answer::decode(&fields))
                     .map_err(|e| TestCaseError::fail(e.message))?;
                 let rows = fields

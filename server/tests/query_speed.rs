@@ -7,7 +7,7 @@ use std::time::Instant;
 use resident_protocol::{map, Value};
 use resident_server::cbor::answer::Field;
 use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
-use resident_server::query::{CmpOp, Dir, Filter, OrderBy, Query, Select};
+use resident_server::query::parse::{CmpOp, Dir, Filter, OrderBy, Query, Select};
 use resident_server::register;
 use resident_server::state::record_ref::RecordRef;
 use resident_server::state::schema::{
@@ -115,12 +115,12 @@ fn build() -> State {
 fn time(name: &str, state: &State, query: &Query, rows_max: usize) {
     // One untimed run first (a cold cache would dominate a microsecond answer), then up
     // to 200 runs, but no more than about a second per query.
-    resident_server::execute::run(state, query, rows_max).unwrap();
+    resident_server::query::run::run(state, query, rows_max).unwrap();
     let mut runs = 0u32;
     let mut rows = 0;
     let started = Instant::now();
     while runs < 200 && (runs < 3 || started.elapsed().as_millis() < 1000) {
-        let answer = resident_server::execute::run(state, query, rows_max).unwrap();
+        let answer = resident_server::query::run::run(state, query, rows_max).unwrap();
         rows = match &answer[0].1 {
             Field::Rows(items) => items.len(),
             _ => 1,
@@ -130,7 +130,7 @@ fn time(name: &str, state: &State, query: &Query, rows_max: usize) {
     let per_query = started.elapsed() / runs;
     let mut explained = query.clone();
     explained.explain = true;
-    let answer = resident_server::execute::run(state, &explained, rows_max).unwrap();
+    let answer = resident_server::query::run::run(state, &explained, rows_max).unwrap();
     let answer = resident_server::cbor::answer::decode(&answer);
     let plan = &answer.iter().find(|(k, _)| *k == "plan").unwrap().1;
     println!(
@@ -242,13 +242,14 @@ fn aggregates_over_index_ranges() {
         q.select = select;
         q
     };
-    let sum = |f: &str| Select::Aggregate(resident_server::query::Aggregate::Sum, f.to_string());
+    let sum =
+        |f: &str| Select::Aggregate(resident_server::query::parse::Aggregate::Sum, f.to_string());
     let min = Select::Aggregate(
-        resident_server::query::Aggregate::Min,
+        resident_server::query::parse::Aggregate::Min,
         "balance".to_string(),
     );
     let max = Select::Aggregate(
-        resident_server::query::Aggregate::Max,
+        resident_server::query::parse::Aggregate::Max,
         "balance".to_string(),
     );
     for (name, filter) in [("50%", &half), ("1%", &one_percent)] {

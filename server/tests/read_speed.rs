@@ -283,7 +283,7 @@ fn reads_over_the_wire() {
 fn answer_frames_in_process() {
     use resident_server::cbor::answer::{self, Field};
     use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
-    use resident_server::query::{CmpOp, Dir, Filter, OrderBy, Query, Select};
+    use resident_server::query::parse::{CmpOp, Dir, Filter, OrderBy, Query, Select};
     use resident_server::state::record_ref::RecordRef;
     use resident_server::state::schema::{
         EntityDef, EventDef, FieldDef, FieldOp, FieldRule, FieldType, Rule, RuleOp, SchemaPart,
@@ -415,15 +415,15 @@ fn answer_frames_in_process() {
     };
     let rows_max = 100_000;
     clock("query page of 50: run + splice", &mut || {
-        let fields = resident_server::execute::run(&state, &query, rows_max).unwrap();
+        let fields = resident_server::query::run::run(&state, &query, rows_max).unwrap();
         answer::success(1, &fields).len()
     });
     clock("query page of 50: run only", &mut || {
-        resident_server::execute::run(&state, &query, rows_max)
+        resident_server::query::run::run(&state, &query, rows_max)
             .unwrap()
             .len()
     });
-    let fields = resident_server::execute::run(&state, &query, rows_max).unwrap();
+    let fields = resident_server::query::run::run(&state, &query, rows_max).unwrap();
     clock("query page of 50: splice only", &mut || {
         answer::success(1, &fields).len()
     });

@@ -10,7 +10,7 @@ use std::cmp::Ordering;
 
 use resident_protocol::Value;
 
-use crate::query::{CmpOp, Filter};
+use crate::query::parse::{CmpOp, Filter};
 use crate::state::entity::Entity;
 use crate::state::index::field_value;
 use crate::state::order::{compare, Class};
@@ -62,7 +62,7 @@ pub fn compares(value: &Value, op: CmpOp, operand: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::like::Pattern;
+    use crate::query::like::Pattern;
 
     fn row(entries: Vec<(&str, Value)>) -> Entity {
         let mut e = Entity::default();

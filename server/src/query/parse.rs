@@ -6,7 +6,7 @@ use resident_protocol::Value;
 
 use crate::cbor::node::Node;
 use crate::error::ServerError;
-use crate::like::Pattern;
+use crate::query::like::Pattern;
 use crate::state::order::{self, Class};
 use crate::state::schema::{EntityDef, FieldType};
 use crate::state::value::{is_plain, kind};

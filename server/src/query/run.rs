@@ -15,9 +15,9 @@ use resident_protocol::Value;
 
 use crate::cbor::answer::{self, Field, Fields};
 use crate::error::ServerError;
-use crate::filter;
-use crate::plan::{self, Plan, Source};
-use crate::query::{Aggregate, Dir, OrderBy, Query, Select};
+use crate::query::filter;
+use crate::query::parse::{Aggregate, Dir, OrderBy, Query, Select};
+use crate::query::plan::{self, Plan, Source};
 use crate::state::entity::Entity;
 use crate::state::index::{self, field_value, FieldIndex, NumberSum, Tie};
 use crate::state::interval::{self, Interval};
@@ -564,7 +564,7 @@ mod tests {
 
     use super::*;
     use crate::commit::Expected::Any;
-    use crate::query::{CmpOp, Filter};
+    use crate::query::parse::{CmpOp, Filter};
     use crate::testkit::{bank, bank_part, new_event, open, run as commit, write};
 
     /// The engine's answer as a client reads it: spliced into a frame and decoded, so
@@ -712,7 +712,7 @@ mod tests {
             Some(cmp("balance", CmpOp::Lt, Value::from(4))),
             Some(Filter::Like {
                 field: "name".into(),
-                pattern: crate::like::Pattern::parse("n1%"),
+                pattern: crate::query::like::Pattern::parse("n1%"),
             }),
         ];
         for order in &orders {
@@ -994,7 +994,7 @@ mod tests {
         let mut query = q(
             Some(Filter::Like {
                 field: "name".into(),
-                pattern: crate::like::Pattern::parse("n2-%"),
+                pattern: crate::query::like::Pattern::parse("n2-%"),
             }),
             vec![("name", Dir::Desc)],
         );

@@ -23,8 +23,8 @@ use std::ops::Bound;
 
 use resident_protocol::{map, Value};
 
-use crate::like::prefix_successor;
-use crate::query::{Aggregate, CmpOp, Dir, Filter, Query, Select};
+use crate::query::like::prefix_successor;
+use crate::query::parse::{Aggregate, CmpOp, Dir, Filter, Query, Select};
 use crate::state::interval::Interval;
 use crate::state::order::{compare, Class};
 use crate::state::schema::EntityDef;
@@ -410,8 +410,8 @@ fn describe_interval(interval: &Interval) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::like::Pattern;
-    use crate::query::OrderBy;
+    use crate::query::like::Pattern;
+    use crate::query::parse::OrderBy;
     use crate::testkit::account;
 
     fn query(filter: Option<Filter>, order: Vec<(&str, Dir)>) -> Query {
