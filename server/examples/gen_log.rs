@@ -186,7 +186,7 @@ fn bank_schema() -> anyhow::Result<resident_server::state::schema::Schema> {
     let part = SchemaPart::parse(&Node::root(&register, "register"))
         .map_err(|e| anyhow::anyhow!(e.message))?;
     let mut state = State::default();
-    let (_, schema) = resident_server::register::execute(&mut state, &part)
+    let (_, schema) = resident_server::write::register::execute(&mut state, &part)
         .map_err(|e| anyhow::anyhow!(e.message))?;
     schema.ok_or_else(|| anyhow::anyhow!("the schema did not register"))
 }

@@ -22,7 +22,7 @@ use crate::storage::fsync::Fsync;
 use crate::storage::log;
 use crate::storage::snapshot_files;
 use crate::storage::snapshot_writer::Snapshotter;
-use crate::writer::WriterHandle;
+use crate::write::writer::WriterHandle;
 
 /// What every connection shares.
 pub struct Context {

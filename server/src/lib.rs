@@ -6,20 +6,18 @@
 
 pub mod cbor;
 pub mod client;
-pub mod commit;
 pub mod config;
 pub mod connection;
 pub mod error;
 pub mod handler;
 pub mod listener;
 pub mod query;
-pub mod register;
 pub mod request;
 pub mod server;
 pub mod shutdown;
 pub mod state;
 pub mod storage;
-pub mod writer;
+pub mod write;
 
 #[cfg(test)]
 mod testkit;

@@ -6,10 +6,10 @@
 use resident_protocol::Value;
 
 use crate::cbor::node::Node;
-use crate::commit::{CommitRequest, Expected, NewEvent, StreamWrite};
 use crate::error::ServerError;
 use crate::query::parse::Query;
 use crate::state::schema::SchemaPart;
+use crate::write::commit::CommitRequest;
 
 /// Limits that bound what one request may ask for.
 #[derive(Debug, Clone, Copy)]
@@ -99,7 +99,7 @@ fn parse_op(frame: &Value, op: &str, limits: &Limits) -> Result<Op, ServerError>
             Op::Hello
         }
         "register" => Op::Register(SchemaPart::parse(&root)?),
-        "commit" => Op::Commit(parse_commit(&root, limits)?),
+        "commit" => Op::Commit(CommitRequest::parse(&root, limits.events_per_commit_max)?),
         "find" => Op::Find {
             entity: root.name("entity")?.to_string(),
             key: root.text("key")?.to_string(),
@@ -131,83 +131,4 @@ fn parse_op(frame: &Value, op: &str, limits: &Limits) -> Result<Op, ServerError>
             ))
         }
     })
-}
-
-fn parse_commit(root: &Node<'_>, limits: &Limits) -> Result<CommitRequest, ServerError> {
-    let streams_node = root.require("streams")?;
-    if streams_node.is_empty()? {
-        return Err(streams_node.error("must not be empty"));
-    }
-    // Count before building anything, so an oversized commit costs no allocation.
-    let mut event_count = 0usize;
-    for s in streams_node.items()? {
-        event_count = event_count.saturating_add(s.require("events")?.len()?);
-    }
-    if event_count > limits.events_per_commit_max {
-        return Err(ServerError::limit(format!(
-            "commit: {event_count} events exceed the limit of {} per commit",
-            limits.events_per_commit_max
-        )));
-    }
-    let mut streams = Vec::new();
-    for s in streams_node.items()? {
-        let expected = match s.get("expected")? {
-            None => Expected::Any,
-            Some(node) => match node.value {
-                Value::Text(t) if t == "any" => Expected::Any,
-                Value::Text(t) if t == "none" => Expected::Version(0),
-                _ => Expected::Version(node.as_u64().map_err(|_| {
-                    node.error("must be a stream version (unsigned integer), \"any\" or \"none\"")
-                })?),
-            },
-        };
-        let events_node = s.require("events")?;
-        if events_node.is_empty()? {
-            return Err(events_node.error("must not be empty"));
-        }
-        let mut events = Vec::new();
-        for e in events_node.items()? {
-            let data = match e.get("data")? {
-                None => Value::Map(Vec::new()),
-                Some(d) => {
-                    check_plain_map(&d)?;
-                    d.value.clone()
-                }
-            };
-            let meta = match e.get("meta")? {
-                None => Vec::new(),
-                Some(m) => {
-                    check_plain_map(&m)?;
-                    m.expect_text_map()?.to_vec()
-                }
-            };
-            events.push(NewEvent {
-                id: e.name("id")?.to_string(),
-                event_type: e.name("type")?.to_string(),
-                data,
-                meta,
-            });
-        }
-        streams.push(StreamWrite {
-            aggregate: s.name("aggregate")?.to_string(),
-            key: s.name("id")?.to_string(),
-            expected,
-            events,
-        });
-    }
-    Ok(CommitRequest { streams })
-}
-
-/// Event data and meta: a text-keyed map of values the data model allows.
-fn check_plain_map(node: &Node<'_>) -> Result<(), ServerError> {
-    for (k, v) in node.expect_text_map()? {
-        if !crate::state::value::is_plain(v) {
-            let key = k.as_text().unwrap_or_default();
-            return Err(node.error(&format!(
-                "{key} must be null, bool, int, float, text or an array of these, got {}",
-                crate::state::value::kind(v)
-            )));
-        }
-    }
-    Ok(())
 }

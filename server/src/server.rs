@@ -17,7 +17,7 @@ use crate::storage::log::Log;
 use crate::storage::snapshot_files::{self, Retention};
 use crate::storage::snapshot_writer::Snapshotter;
 use crate::storage::{lockfile, recovery};
-use crate::writer::{SnapshotSchedule, Writer};
+use crate::write::writer::{SnapshotSchedule, Writer};
 
 /// How long connections get to finish their request in hand after a stop signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);

@@ -4,14 +4,14 @@ use std::sync::Arc;
 
 use resident_protocol::{map, Value};
 
-use crate::commit::{self, CommitOutcome, CommitRequest, Expected, NewEvent, StreamWrite};
 use crate::error::ServerError;
-use crate::register;
 use crate::state::event::StoredEvent;
 use crate::state::record_ref::RecordRef;
 use crate::state::schema::*;
 use crate::state::State;
 use crate::storage::event_reader::RecordSource;
+use crate::write::commit::{self, CommitOutcome, CommitRequest, Expected, NewEvent, StreamWrite};
+use crate::write::register;
 
 pub const AGGREGATE: &str = "AccountAggregateRoot";
 pub const RECORDED_AT: &str = "2026-01-02T03:04:05.123456Z";

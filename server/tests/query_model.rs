@@ -8,16 +8,16 @@ use std::cmp::Ordering;
 
 use proptest::prelude::*;
 use resident_protocol::{map, Value};
-use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
 use resident_server::query::like::Pattern;
 use resident_server::query::parse::{Aggregate, CmpOp, Dir, Filter, OrderBy, Query, Select};
-use resident_server::register;
 use resident_server::state::record_ref::RecordRef;
 use resident_server::state::schema::{
     EntityDef, EventDef, FieldDef, FieldOp, FieldRule, FieldType, Rule, RuleOp, SchemaPart, Source,
 };
 use resident_server::state::State;
 use resident_server::storage::event_reader::LogRecords;
+use resident_server::write::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
+use resident_server::write::register;
 
 const ROWS_MAX: usize = 12;
 /// Fields of `Item`, with their types; `b` is the only one without an index.

@@ -6,15 +6,15 @@ use std::time::Instant;
 
 use resident_protocol::{map, Value};
 use resident_server::cbor::answer::Field;
-use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
 use resident_server::query::parse::{CmpOp, Dir, Filter, OrderBy, Query, Select};
-use resident_server::register;
 use resident_server::state::record_ref::RecordRef;
 use resident_server::state::schema::{
     EntityDef, EventDef, FieldDef, FieldOp, FieldRule, FieldType, Rule, RuleOp, SchemaPart, Source,
 };
 use resident_server::state::State;
 use resident_server::storage::event_reader::LogRecords;
+use resident_server::write::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
+use resident_server::write::register;
 
 /// `RESIDENT_SPEED_ENTITIES` overrides, for quicker profiling.
 fn entities() -> usize {

@@ -282,7 +282,6 @@ fn reads_over_the_wire() {
 #[ignore = "a benchmark: run in release with --ignored --nocapture"]
 fn answer_frames_in_process() {
     use resident_server::cbor::answer::{self, Field};
-    use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
     use resident_server::query::parse::{CmpOp, Dir, Filter, OrderBy, Query, Select};
     use resident_server::state::record_ref::RecordRef;
     use resident_server::state::schema::{
@@ -291,6 +290,7 @@ fn answer_frames_in_process() {
     };
     use resident_server::state::State;
     use resident_server::storage::event_reader::LogRecords;
+    use resident_server::write::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
 
     let n = entities();
     let field = |name: &str, ty| FieldDef {
@@ -326,7 +326,7 @@ fn answer_frames_in_process() {
         }],
     };
     let mut state = State::default();
-    resident_server::register::execute(&mut state, &part).unwrap();
+    resident_server::write::register::execute(&mut state, &part).unwrap();
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;
     let streams = (0..n)
         .map(|i| {

@@ -563,9 +563,9 @@ mod tests {
     use resident_protocol::map;
 
     use super::*;
-    use crate::commit::Expected::Any;
     use crate::query::parse::{CmpOp, Filter};
     use crate::testkit::{bank, bank_part, new_event, open, run as commit, write};
+    use crate::write::commit::Expected::Any;
 
     /// The engine's answer as a client reads it: spliced into a frame and decoded, so
     /// every test below also checks the bytes.
@@ -987,7 +987,7 @@ mod tests {
         let mut s = bank_with(12);
         let mut part = bank_part();
         part.entities[0].indexes.push("name".into());
-        crate::register::execute(&mut s, &part).unwrap();
+        crate::write::register::execute(&mut s, &part).unwrap();
         assert!(s.index("Account", "name").is_some());
         assert_eq!(s.index("Account", "name").unwrap().len(), 12);
         assert!(s.indexes_agree_with_tables());

@@ -325,8 +325,8 @@ fn combine(op: FieldOp, current: Value, source: Value) -> Result<Value, String> 
 mod tests {
     use resident_protocol::Value;
 
-    use crate::commit::Expected::Any;
     use crate::testkit::*;
+    use crate::write::commit::Expected::Any;
 
     fn apply(
         state: &mut crate::state::State,

@@ -246,13 +246,13 @@ mod tests {
     use resident_protocol::Value;
 
     use super::*;
-    use crate::commit::Expected::Any;
     use crate::storage::event_reader::LogRecords;
     use crate::storage::frame::frame_record;
     use crate::storage::fsync::Fsync;
     use crate::storage::log::Log;
     use crate::storage::record::{encode_commit, encode_schema};
     use crate::testkit::*;
+    use crate::write::commit::Expected::Any;
 
     /// Writes the bank schema and two accounts' commits to a log, as the writer would.
     fn written_log(dir: &Path, segment_bytes_max: u64) -> State {
@@ -275,7 +275,7 @@ mod tests {
                     vec![("amount", Value::from(amount))],
                 ),
             ];
-            let (_, stored) = crate::commit::execute(
+            let (_, stored) = crate::write::commit::execute(
                 &mut state,
                 &write(key, Any, events),
                 RECORDED_AT,

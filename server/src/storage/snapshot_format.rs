@@ -435,8 +435,8 @@ mod tests {
     use resident_protocol::Value;
 
     use super::*;
-    use crate::commit::Expected::Any;
     use crate::testkit::{self, bank, new_event, ref_after, run};
+    use crate::write::commit::Expected::Any;
 
     /// One step of a random bank workload: open, change or close account `key`.
     fn step(state: &mut State, i: usize, (kind, key, amount): (u8, u8, i64)) {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use resident_protocol::{map, Value};
 
 use crate::cbor::answer::{Field, Fields};
+use crate::cbor::node::Node;
 use crate::error::ServerError;
 use crate::state::entity::Entity;
 use crate::state::event::{stream_name, StoredEvent};
@@ -58,6 +59,89 @@ impl CommitRequest {
     pub fn event_count(&self) -> usize {
         self.streams.iter().map(|s| s.events.len()).sum()
     }
+
+    /// Parses a `commit` request, refusing more than `events_max` events before
+    /// building any.
+    pub fn parse(root: &Node<'_>, events_max: usize) -> Result<CommitRequest, ServerError> {
+        let streams_node = root.require("streams")?;
+        if streams_node.is_empty()? {
+            return Err(streams_node.error("must not be empty"));
+        }
+        // Count before building anything, so an oversized commit costs no allocation.
+        let mut event_count = 0usize;
+        for s in streams_node.items()? {
+            event_count = event_count.saturating_add(s.require("events")?.len()?);
+        }
+        if event_count > events_max {
+            return Err(ServerError::limit(format!(
+                "commit: {event_count} events exceed the limit of {} per commit",
+                events_max
+            )));
+        }
+        let mut streams = Vec::new();
+        for s in streams_node.items()? {
+            let expected = match s.get("expected")? {
+                None => Expected::Any,
+                Some(node) => match node.value {
+                    Value::Text(t) if t == "any" => Expected::Any,
+                    Value::Text(t) if t == "none" => Expected::Version(0),
+                    _ => Expected::Version(node.as_u64().map_err(|_| {
+                        node.error(
+                            "must be a stream version (unsigned integer), \"any\" or \"none\"",
+                        )
+                    })?),
+                },
+            };
+            let events_node = s.require("events")?;
+            if events_node.is_empty()? {
+                return Err(events_node.error("must not be empty"));
+            }
+            let mut events = Vec::new();
+            for e in events_node.items()? {
+                let data = match e.get("data")? {
+                    None => Value::Map(Vec::new()),
+                    Some(d) => {
+                        check_plain_map(&d)?;
+                        d.value.clone()
+                    }
+                };
+                let meta = match e.get("meta")? {
+                    None => Vec::new(),
+                    Some(m) => {
+                        check_plain_map(&m)?;
+                        m.expect_text_map()?.to_vec()
+                    }
+                };
+                events.push(NewEvent {
+                    id: e.name("id")?.to_string(),
+                    event_type: e.name("type")?.to_string(),
+                    data,
+                    meta,
+                });
+            }
+            streams.push(StreamWrite {
+                aggregate: s.name("aggregate")?.to_string(),
+                key: s.name("id")?.to_string(),
+                expected,
+                events,
+            });
+        }
+        Ok(CommitRequest { streams })
+    }
+}
+
+/// Event data and meta: a text-keyed map of values the data model allows.
+fn check_plain_map(node: &Node<'_>) -> Result<(), ServerError> {
+    for (k, v) in node.expect_text_map()? {
+        if !crate::state::value::is_plain(v) {
+            let key = k.as_text().unwrap_or_default();
+            return Err(node.error(&format!(
+                "{key} must be null, bool, int, float, text or an array of these, got {}",
+                crate::state::value::kind(v)
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// What a commit answers.

@@ -21,9 +21,7 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::commit::{self, CommitOutcome, CommitRequest};
 use crate::error::ServerError;
-use crate::register::{self, RegisterOutcome};
 use crate::state::record_ref::RecordRef;
 use crate::state::schema::SchemaPart;
 use crate::state::State;
@@ -32,6 +30,8 @@ use crate::storage::frame;
 use crate::storage::log::{AppendError, Log};
 use crate::storage::record;
 use crate::storage::snapshot_writer::Snapshotter;
+use crate::write::commit::{self, CommitOutcome, CommitRequest};
+use crate::write::register::{self, RegisterOutcome};
 
 /// When the writer takes a snapshot on its own.
 #[derive(Debug, Clone, Copy)]
@@ -342,8 +342,8 @@ mod tests {
     use resident_protocol::Value;
 
     use super::*;
-    use crate::commit::Expected::Any;
     use crate::testkit::*;
+    use crate::write::commit::Expected::Any;
 
     #[tokio::test]
     async fn a_failed_append_refuses_this_and_every_later_write() {

@@ -73,7 +73,7 @@ mod tests {
             &mut s,
             &write(
                 "a",
-                crate::commit::Expected::Any,
+                crate::write::commit::Expected::Any,
                 vec![new_event(
                     "1",
                     "BalanceIncreased",
