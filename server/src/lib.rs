@@ -5,16 +5,11 @@
 //! no I/O and its own unit tests; the async shell around it is small.
 
 pub mod cbor;
-pub mod client;
 pub mod config;
-pub mod connection;
 pub mod error;
-pub mod handler;
-pub mod listener;
+pub mod net;
 pub mod query;
-pub mod request;
 pub mod server;
-pub mod shutdown;
 pub mod state;
 pub mod storage;
 pub mod write;

@@ -9,10 +9,9 @@ use arc_swap::ArcSwap;
 use tokio::sync::mpsc;
 
 use crate::config::Config;
-use crate::handler::Context;
-use crate::listener::{self, Accept};
-use crate::request::Limits;
-use crate::shutdown;
+use crate::net::context::{Context, Limits};
+use crate::net::listener::{self, Accept};
+use crate::net::shutdown;
 use crate::storage::log::Log;
 use crate::storage::snapshot_files::{self, Retention};
 use crate::storage::snapshot_writer::Snapshotter;

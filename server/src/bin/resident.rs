@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use resident_protocol::{map, Value};
-use resident_server::client::Client;
+use resident_server::net::client::Client;
 
 #[derive(Parser)]
 #[command(name = "resident", version, about = "Admin CLI for residentd")]

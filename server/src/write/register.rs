@@ -1,5 +1,8 @@
 //! Applies a `register` request to a state. Pure; the writer logs the result.
 
+use resident_protocol::Value;
+
+use crate::cbor::answer::{self, Fields};
 use crate::error::ServerError;
 use crate::state::schema::{Schema, SchemaPart};
 use crate::state::State;
@@ -8,6 +11,16 @@ use crate::state::State;
 pub struct RegisterOutcome {
     pub changed: bool,
     pub schema_version: u64,
+}
+
+impl RegisterOutcome {
+    /// The answer's fields.
+    pub fn fields(&self) -> Fields<'static> {
+        answer::values(vec![
+            ("changed", Value::Bool(self.changed)),
+            ("schema_version", Value::from(self.schema_version)),
+        ])
+    }
 }
 
 /// Merges `part` into the state's schema. Returns the full new schema to log when it

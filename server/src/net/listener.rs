@@ -12,10 +12,11 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, Semaphore};
 
 use crate::cbor::answer;
-use crate::connection::{Connection, Incoming};
 use crate::error::ServerError;
-use crate::handler::{self, Context};
-use crate::shutdown::Shutdown;
+use crate::net::connection::{Connection, Incoming};
+use crate::net::context::Context;
+use crate::net::dispatch;
+use crate::net::shutdown::Shutdown;
 
 /// Binds the socket. A socket file nobody listens on (left by a crash) is removed; one
 /// with a live server behind it is refused, since stealing it would cut that server off.
@@ -143,7 +144,7 @@ async fn serve(ctx: &Context, stream: UnixStream, mut shutdown: Shutdown) {
             _ = shutdown.fired() => return,
         };
         let response = match incoming {
-            Ok(Incoming::Frame(frame)) => handler::handle(ctx, &frame).await,
+            Ok(Incoming::Frame(frame)) => dispatch::handle(ctx, &frame).await,
             Ok(Incoming::Closed) => return,
             Ok(Incoming::TooLarge { len, max }) => {
                 let error = ServerError::new(
