@@ -94,7 +94,7 @@ check: lint layers php-lint
 # the layers after it (tools/layers; a,b are side by side and import neither the other).
 LAYERS := cargo run --quiet -p resident-layers --
 layers:
-	$(LAYERS) server/src server net,config write,query storage state cbor error
+	$(LAYERS) server/src server,testkit net,config write,query storage state cbor error
 	$(LAYERS) protocol/src frame,map,error_code
 
 # PHP syntax of every PHP file we ship or test with (php -l reads one file at a time).

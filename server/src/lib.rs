@@ -14,5 +14,5 @@ pub mod state;
 pub mod storage;
 pub mod write;
 
-#[cfg(test)]
-mod testkit;
+#[doc(hidden)]
+pub mod testkit;

@@ -10,14 +10,12 @@ use proptest::prelude::*;
 use resident_protocol::{map, Value};
 use resident_server::query::like::Pattern;
 use resident_server::query::parse::{Aggregate, CmpOp, Dir, Filter, OrderBy, Query, Select};
-use resident_server::state::record_ref::RecordRef;
 use resident_server::state::schema::{
     EntityDef, EventDef, FieldDef, FieldOp, FieldRule, FieldType, Rule, RuleOp, SchemaPart, Source,
 };
 use resident_server::state::State;
-use resident_server::storage::event_reader::LogRecords;
-use resident_server::write::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
-use resident_server::write::register;
+use resident_server::testkit;
+use resident_server::write::commit::{CommitRequest, Expected, NewEvent, StreamWrite};
 
 const ROWS_MAX: usize = 12;
 /// Fields of `Item`, with their types; `b` is the only one without an index.
@@ -316,8 +314,7 @@ fn case() -> impl Strategy<Value = Case> {
 // ---- building the state -----------------------------------------------------------
 
 fn build(commits: &[(String, Vec<Op>)]) -> State {
-    let mut state = State::default();
-    register::execute(&mut state, &schema()).expect("the schema is valid");
+    let mut state = testkit::state_with(&schema());
     let mut next_event = 0u64;
     for (key, ops) in commits {
         let mut events = Vec::new();
@@ -356,14 +353,7 @@ fn build(commits: &[(String, Vec<Op>)]) -> State {
                 events,
             }],
         };
-        let at = RecordRef::new(1, state.position());
-        if let Err(e) = commit::execute(
-            &mut state,
-            &request,
-            "2026-01-01T00:00:00.000000Z",
-            at,
-            &LogRecords::new(std::path::Path::new("/nonexistent")),
-        ) {
+        if let Err(e) = testkit::run_unrecorded(&mut state, &request) {
             // Only a drop of a missing entity may fail; it changes nothing, as live.
             assert_eq!(e.code, "not_found", "{}", e.message);
         }

@@ -1,20 +1,14 @@
-//! A rough clock on the query engine over a million entities. Ignored by default (it
+//! A rough clock on the query engine over a million accounts of the test kit's bank (it
 //! takes a while to build the state); run with
-//! `cargo test --release -p resident-server --test query_speed -- --ignored --nocapture`.
+//! `cargo bench -p resident-server --bench query_speed`.
 
 use std::time::Instant;
 
 use resident_protocol::{map, Value};
 use resident_server::cbor::answer::Field;
 use resident_server::query::parse::{CmpOp, Dir, Filter, OrderBy, Query, Select};
-use resident_server::state::record_ref::RecordRef;
-use resident_server::state::schema::{
-    EntityDef, EventDef, FieldDef, FieldOp, FieldRule, FieldType, Rule, RuleOp, SchemaPart, Source,
-};
 use resident_server::state::State;
-use resident_server::storage::event_reader::LogRecords;
-use resident_server::write::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
-use resident_server::write::register;
+use resident_server::testkit;
 
 /// `RESIDENT_SPEED_ENTITIES` overrides, for quicker profiling.
 fn entities() -> usize {
@@ -25,89 +19,32 @@ fn entities() -> usize {
 }
 const ENTITIES_PER_COMMIT: usize = 1000;
 
-fn schema() -> SchemaPart {
-    let field = |name: &str, ty| FieldDef {
-        name: name.to_string(),
-        ty,
-        nullable: false,
-        default: None,
-    };
-    let set = |name: &str| FieldRule {
-        field: name.to_string(),
-        op: FieldOp::Set,
-        source: Source::Prop(name.to_string()),
-    };
-    SchemaPart {
-        entities: vec![EntityDef {
-            name: "Account".to_string(),
-            id_field: "uuid".to_string(),
-            fields: vec![
-                field("uuid", FieldType::String),
-                field("name", FieldType::String),
-                field("balance", FieldType::Int),
-                field("hits", FieldType::Int),
-            ],
-            // RESIDENT_SPEED_NO_INDEX=1 builds without the index, to see what it costs.
-            indexes: if std::env::var_os("RESIDENT_SPEED_NO_INDEX").is_some() {
-                vec![]
-            } else {
-                vec!["balance".to_string()]
-            },
-        }],
-        events: vec![EventDef {
-            name: "AccountOpened".to_string(),
-            rules: vec![Rule {
-                op: RuleOp::Create,
-                entity: "Account".to_string(),
-                id_prop: Some("uuid".to_string()),
-                fields: vec![set("name"), set("balance"), set("hits")],
-            }],
-        }],
-    }
-}
-
+/// Accounts with balances spread by a cheap deterministic sequence, with many ties, and
+/// `low` (an unindexed int) from 0 to 6.
 fn build() -> State {
-    let mut state = State::default();
-    register::execute(&mut state, &schema()).unwrap();
-    // A cheap deterministic spread of balances with many ties.
+    let mut part = testkit::bank_part();
+    // RESIDENT_SPEED_NO_INDEX=1 builds without the index, to see what it costs.
+    if std::env::var_os("RESIDENT_SPEED_NO_INDEX").is_some() {
+        part.entities[0].indexes.clear();
+    }
+    let mut state = testkit::state_with(&part);
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;
     for batch in 0..entities() / ENTITIES_PER_COMMIT {
-        let events = (0..ENTITIES_PER_COMMIT)
-            .map(|i| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                let n = batch * ENTITIES_PER_COMMIT + i;
-                NewEvent {
-                    id: format!("ev{n}"),
-                    event_type: "AccountOpened".to_string(),
-                    data: map::build(vec![
-                        ("uuid", Value::from(format!("{n:08x}-acct"))),
-                        ("name", Value::from(format!("name{}", seed % 1000))),
-                        ("balance", Value::from((seed % 100_000) as i64)),
-                        ("hits", Value::from((seed % 7) as i64)),
-                    ]),
-                    meta: Vec::new(),
-                }
-            })
-            .collect();
-        let request = CommitRequest {
-            streams: vec![StreamWrite {
-                aggregate: "Loader".to_string(),
-                key: format!("{batch}"),
-                expected: Expected::Any,
-                events,
-            }],
-        };
-        let at = RecordRef::new(1, state.position());
-        commit::execute(
-            &mut state,
-            &request,
-            "2026-01-01T00:00:00.000000Z",
-            at,
-            &LogRecords::new(std::path::Path::new("/nonexistent")),
-        )
-        .unwrap();
+        let accounts = (0..ENTITIES_PER_COMMIT).map(|i| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let key = format!("{:08x}-acct", batch * ENTITIES_PER_COMMIT + i);
+            let name = format!("name{}", seed % 1000);
+            let mut events = testkit::opening(&key, &name, (seed % 100_000) as i64);
+            events.push(testkit::new_event(
+                &format!("{key}-observed"),
+                "Observed",
+                vec![("x", Value::from((seed % 7) as i64))],
+            ));
+            (key, events)
+        });
+        testkit::run_unrecorded(&mut state, &testkit::new_streams(accounts)).unwrap();
     }
     state
 }
@@ -166,37 +103,40 @@ fn balance(op: CmpOp, v: i64) -> Filter {
     }
 }
 
-#[test]
-#[ignore = "slow: builds a million entities; run in release"]
-fn a_million_entities() {
+fn main() {
     let started = Instant::now();
     let state = build();
     println!("built {} entities in {:.2?}", entities(), started.elapsed());
+    a_million_entities(&state);
+    aggregates_over_index_ranges(&state);
+}
+
+fn a_million_entities(state: &State) {
     let range = Some(Filter::And(vec![
         balance(CmpOp::Ge, 25_000),
         balance(CmpOp::Lt, 75_000),
     ]));
     time(
         "range + order desc + limit 50",
-        &state,
+        state,
         &query(range.clone(), vec![("balance", Dir::Desc)], Some(50)),
         100_000,
     );
     time(
         "range + order asc + limit 50",
-        &state,
+        state,
         &query(range.clone(), vec![("balance", Dir::Asc)], Some(50)),
         100_000,
     );
     time(
         "order desc + limit 50 (whole index)",
-        &state,
+        state,
         &query(None, vec![("balance", Dir::Desc)], Some(50)),
         100_000,
     );
     time(
         "equality, id order",
-        &state,
+        state,
         &query(Some(balance(CmpOp::Eq, 4242)), vec![], None),
         100_000,
     );
@@ -209,16 +149,16 @@ fn a_million_entities() {
         None,
     );
     count.select = Select::Count;
-    time("count over a 1% range", &state, &count, 100_000);
-    let hits = Some(Filter::Compare {
-        field: "hits".to_string(),
+    time("count over a 1% range", state, &count, 100_000);
+    let low = Some(Filter::Compare {
+        field: "low".to_string(),
         op: CmpOp::Eq,
         value: Value::from(3),
     });
     time(
         "unindexed filter + order on unindexed, limit 50",
-        &state,
-        &query(hits, vec![("name", Dir::Asc)], Some(50)),
+        state,
+        &query(low, vec![("name", Dir::Asc)], Some(50)),
         100_000,
     );
 }
@@ -226,12 +166,7 @@ fn a_million_entities() {
 /// count, sum, min and max over index ranges of about 50% and 1% of the rows, without a
 /// page: answered from the index's cached subtree counts and sums where the range alone
 /// answers the filter. `RESIDENT_SPEED_ENTITIES=100000` for the smaller size.
-#[test]
-#[ignore = "slow: builds a million entities; run in release"]
-fn aggregates_over_index_ranges() {
-    let started = Instant::now();
-    let state = build();
-    println!("built {} entities in {:.2?}", entities(), started.elapsed());
+fn aggregates_over_index_ranges(state: &State) {
     let half = Some(balance(CmpOp::Gt, 50_000));
     let one_percent = Some(Filter::And(vec![
         balance(CmpOp::Ge, 1000),
@@ -255,32 +190,32 @@ fn aggregates_over_index_ranges() {
     for (name, filter) in [("50%", &half), ("1%", &one_percent)] {
         time(
             &format!("count, {name} range"),
-            &state,
+            state,
             &agg(filter, Select::Count),
             100,
         );
         time(
             &format!("sum(balance), {name} range"),
-            &state,
+            state,
             &agg(filter, sum("balance")),
             100,
         );
         time(
             &format!("min(balance), {name} range"),
-            &state,
+            state,
             &agg(filter, min.clone()),
             100,
         );
         time(
             &format!("max(balance), {name} range"),
-            &state,
+            state,
             &agg(filter, max.clone()),
             100,
         );
         time(
-            &format!("sum(hits), {name} range"),
-            &state,
-            &agg(filter, sum("hits")),
+            &format!("sum(low), {name} range"),
+            state,
+            &agg(filter, sum("low")),
             100,
         );
     }
@@ -288,14 +223,14 @@ fn aggregates_over_index_ranges() {
     let mixed = Some(Filter::And(vec![
         balance(CmpOp::Gt, 50_000),
         Filter::Compare {
-            field: "hits".to_string(),
+            field: "low".to_string(),
             op: CmpOp::Eq,
             value: Value::from(3),
         },
     ]));
     time(
         "count, 50% range + unindexed condition",
-        &state,
+        state,
         &agg(&mixed, Select::Count),
         100,
     );

@@ -1,7 +1,7 @@
-//! A rough clock on the read path over the wire: a real `residentd`, a raw client that
-//! sends a request frame and reads the answer's bytes without decoding them. Ignored by
-//! default; run with
-//! `cargo test --release -p resident-server --test read_speed -- --ignored --nocapture`.
+//! A rough clock on the read path: over the wire (a real `residentd`, a raw client that
+//! sends a request frame and reads the answer's bytes without decoding them), then the
+//! answer frames alone, in process. Run with
+//! `cargo bench -p resident-server --bench read_speed`.
 //!
 //! `RESIDENT_SPEED_ENTITIES` overrides the number of accounts (default 10,000).
 
@@ -12,6 +12,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use resident_protocol::{frame, map, Value};
+use resident_server::testkit;
+use resident_server::write::commit::CommitRequest;
 
 fn entities() -> usize {
     std::env::var("RESIDENT_SPEED_ENTITIES")
@@ -83,89 +85,38 @@ fn call(stream: &mut UnixStream, request: &[u8]) -> Value {
     answer
 }
 
-fn schema() -> Vec<(&'static str, Value)> {
-    let field = |name: &str, ty: &str| {
-        map::build(vec![
-            ("name", text(name)),
-            ("type", text(ty)),
-            ("nullable", Value::Bool(false)),
-        ])
-    };
-    let set = |name: &str| {
-        map::build(vec![
-            ("field", text(name)),
-            ("op", text("set")),
-            ("prop", text(name)),
-        ])
-    };
-    let account = map::build(vec![
-        ("name", text("Account")),
-        ("id", text("uuid")),
-        (
-            "fields",
-            Value::Array(vec![
-                field("uuid", "string"),
-                field("name", "string"),
-                field("balance", "int"),
-            ]),
-        ),
-        ("indexes", Value::Array(vec![text("balance")])),
-    ]);
-    let opened = map::build(vec![
-        ("name", text("AccountOpened")),
-        (
-            "rules",
-            Value::Array(vec![map::build(vec![
-                ("op", text("create")),
-                ("entity", text("Account")),
-                ("id", Value::Null),
-                ("fields", Value::Array(vec![set("name"), set("balance")])),
-            ])]),
-        ),
-    ]);
-    vec![
-        ("entities", Value::Array(vec![account])),
-        ("events", Value::Array(vec![opened])),
-    ]
+/// How many entities an answer carries.
+fn rows(answer: &Value) -> usize {
+    map::get(answer, "entities")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len)
 }
 
-fn load(stream: &mut UnixStream, n: usize) {
-    call(stream, &request("register", schema()));
-    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-    for batch in 0..n.div_ceil(1000) {
-        let streams = (batch * 1000..n.min((batch + 1) * 1000))
-            .map(|i| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                map::build(vec![
-                    ("aggregate", text("AccountAggregateRoot")),
-                    (
-                        "id",
-                        Value::from(format!("{i:08x}-0000-4000-8000-000000000000")),
-                    ),
-                    ("expected", text("none")),
-                    (
-                        "events",
-                        Value::Array(vec![map::build(vec![
-                            ("id", Value::from(format!("ev-{i}"))),
-                            ("type", text("AccountOpened")),
-                            (
-                                "data",
-                                map::build(vec![
-                                    ("name", Value::from(format!("Account holder {i}"))),
-                                    ("balance", Value::from((seed % 100_000) as i64)),
-                                ]),
-                            ),
-                        ])]),
-                    ),
-                ])
-            })
-            .collect();
-        call(
-            stream,
-            &request("commit", vec![("streams", Value::Array(streams))]),
+/// Accounts `keys` of the bank of `examples/bank`, with balances spread by `seed`.
+fn accounts(keys: std::ops::Range<usize>, seed: &mut u64) -> CommitRequest {
+    testkit::new_streams(keys.map(|i| {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        let key = format!("{i:08x}-0000-4000-8000-000000000000");
+        let events = testkit::opening(
+            &key,
+            &format!("Account holder {i}"),
+            (*seed % 100_000) as i64,
         );
+        (key, events)
+    }))
+}
+
+const SEED: u64 = 0x9E37_79B9_7F4A_7C15;
+
+fn load(stream: &mut UnixStream, n: usize) {
+    let bank = testkit::example_bank_part();
+    call(stream, &request("register", testkit::register_args(&bank)));
+    let mut seed = SEED;
+    for batch in 0..n.div_ceil(1000) {
+        let commit = accounts(batch * 1000..n.min((batch + 1) * 1000), &mut seed);
+        call(stream, &request("commit", testkit::commit_args(&commit)));
     }
 }
 
@@ -191,8 +142,11 @@ fn time(name: &str, stream: &mut UnixStream, request: &[u8], runs: usize) {
     );
 }
 
-#[test]
-#[ignore = "a benchmark: run in release with --ignored --nocapture"]
+fn main() {
+    reads_over_the_wire();
+    answer_frames_in_process();
+}
+
 fn reads_over_the_wire() {
     let n = entities();
     let dir = tempfile::tempdir().unwrap();
@@ -203,14 +157,7 @@ fn reads_over_the_wire() {
 
     let all = request("all", vec![("entity", text("Account"))]);
     let answer = call(&mut stream, &all);
-    assert_eq!(
-        map::get(&answer, "entities")
-            .unwrap()
-            .as_array()
-            .unwrap()
-            .len(),
-        n
-    );
+    assert_eq!(rows(&answer), n);
     time(&format!("all ({n} entities)"), &mut stream, &all, 200);
 
     let range = map::build(vec![(
@@ -244,14 +191,7 @@ fn reads_over_the_wire() {
         ],
     );
     let answer = call(&mut stream, &query);
-    assert_eq!(
-        map::get(&answer, "entities")
-            .unwrap()
-            .as_array()
-            .unwrap()
-            .len(),
-        50.min(n / 2)
-    );
+    assert_eq!(rows(&answer), 50.min(n / 2));
     time(
         "query: range, order desc, limit 50",
         &mut stream,
@@ -278,85 +218,14 @@ fn reads_over_the_wire() {
 /// The server side alone, in process: the answer frames of `all` and of a 50-row page,
 /// spliced from the stored bytes, next to the same frames built the old way (a Value
 /// tree per entity, then ciborium), which is what every read cost before.
-#[test]
-#[ignore = "a benchmark: run in release with --ignored --nocapture"]
 fn answer_frames_in_process() {
     use resident_server::cbor::answer::{self, Field};
     use resident_server::query::parse::{CmpOp, Dir, Filter, OrderBy, Query, Select};
-    use resident_server::state::record_ref::RecordRef;
-    use resident_server::state::schema::{
-        EntityDef, EventDef, FieldDef, FieldOp, FieldRule, FieldType, Rule, RuleOp, SchemaPart,
-        Source,
-    };
-    use resident_server::state::State;
-    use resident_server::storage::event_reader::LogRecords;
-    use resident_server::write::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
 
     let n = entities();
-    let field = |name: &str, ty| FieldDef {
-        name: name.to_string(),
-        ty,
-        nullable: false,
-        default: None,
-    };
-    let set = |name: &str| FieldRule {
-        field: name.to_string(),
-        op: FieldOp::Set,
-        source: Source::Prop(name.to_string()),
-    };
-    let part = SchemaPart {
-        entities: vec![EntityDef {
-            name: "Account".to_string(),
-            id_field: "uuid".to_string(),
-            fields: vec![
-                field("uuid", FieldType::String),
-                field("name", FieldType::String),
-                field("balance", FieldType::Int),
-            ],
-            indexes: vec!["balance".to_string()],
-        }],
-        events: vec![EventDef {
-            name: "AccountOpened".to_string(),
-            rules: vec![Rule {
-                op: RuleOp::Create,
-                entity: "Account".to_string(),
-                id_prop: None,
-                fields: vec![set("name"), set("balance")],
-            }],
-        }],
-    };
-    let mut state = State::default();
-    resident_server::write::register::execute(&mut state, &part).unwrap();
-    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-    let streams = (0..n)
-        .map(|i| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            StreamWrite {
-                aggregate: "AccountAggregateRoot".to_string(),
-                key: format!("{i:08x}-0000-4000-8000-000000000000"),
-                expected: Expected::Version(0),
-                events: vec![NewEvent {
-                    id: format!("ev-{i}"),
-                    event_type: "AccountOpened".to_string(),
-                    data: map::build(vec![
-                        ("name", Value::from(format!("Account holder {i}"))),
-                        ("balance", Value::from((seed % 100_000) as i64)),
-                    ]),
-                    meta: Vec::new(),
-                }],
-            }
-        })
-        .collect();
-    commit::execute(
-        &mut state,
-        &CommitRequest { streams },
-        "2026-01-01T00:00:00.000000Z",
-        RecordRef::new(1, 0),
-        &LogRecords::new(std::path::Path::new("/nonexistent")),
-    )
-    .unwrap();
+    let mut state = testkit::state_with(&testkit::example_bank_part());
+    let mut seed = SEED;
+    testkit::run_unrecorded(&mut state, &accounts(0..n, &mut seed)).unwrap();
 
     let clock = |name: &str, f: &mut dyn FnMut() -> usize| {
         let mut bytes = f();
