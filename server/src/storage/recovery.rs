@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::state::record_ref::{self, RecordRef};
 use crate::state::State;
-use crate::storage::log;
+use crate::storage::log::{self, SegmentRead};
 use crate::storage::record::{self, Record};
 use crate::storage::snapshot_files;
 use crate::storage::snapshot_format;
@@ -57,44 +57,93 @@ pub fn load(data_dir: &Path, mode: Mode, use_snapshots: bool) -> anyhow::Result<
     let started = Instant::now();
     let numbers = log::list(data_dir)?;
     let mut report = Report::default();
-    let mut start = None;
-    if use_snapshots {
-        for (position, path) in snapshot_files::list(data_dir)?.into_iter().rev() {
-            let path: PathBuf = path;
-            match usable_snapshot(data_dir, &path, &numbers) {
-                Ok((state, header)) => {
-                    report.snapshot = Some((path, position));
-                    start = Some((state, header.log_at));
-                    break;
-                }
-                Err(why) => {
-                    tracing::warn!(file = %path.display(), reason = %why, "skipping a snapshot that cannot be used");
-                    report.snapshots_skipped.push((path, why));
-                }
+    let start = if use_snapshots {
+        newest_usable_snapshot(data_dir, &numbers, &mut report)?
+    } else {
+        None
+    };
+    let (mut state, resume_at) = match start {
+        Some(start) => start,
+        None => empty_start(data_dir, &numbers, &report)?,
+    };
+    let replay = segments_to_replay(data_dir, &numbers, resume_at)?;
+    let mut log_end = RecordRef::new(1, 0);
+    let mut progress = Progress::new();
+    for (i, &number) in replay.iter().enumerate() {
+        let read = log::read(data_dir, number, i + 1 == replay.len())?;
+        let end = torn_tail(data_dir, &read, resume_at, mode, &mut report)?;
+        progress.segments_left = replay.len() - i - 1;
+        replay_segment(
+            data_dir,
+            &read,
+            resume_at,
+            &mut state,
+            &mut report,
+            &mut progress,
+        )?;
+        log_end = RecordRef::new(number, end);
+    }
+    report.took = started.elapsed();
+    Ok(Loaded {
+        state,
+        log_end,
+        report,
+    })
+}
+
+/// The newest snapshot that reads back whole, and the log point replay resumes at;
+/// the ones skipped on the way are in `report`.
+fn newest_usable_snapshot(
+    data_dir: &Path,
+    numbers: &[u64],
+    report: &mut Report,
+) -> anyhow::Result<Option<(State, RecordRef)>> {
+    for (position, path) in snapshot_files::list(data_dir)?.into_iter().rev() {
+        match usable_snapshot(data_dir, &path, numbers) {
+            Ok((state, header)) => {
+                report.snapshot = Some((path, position));
+                return Ok(Some((state, header.log_at)));
+            }
+            Err(why) => {
+                tracing::warn!(file = %path.display(), reason = %why, "skipping a snapshot that cannot be used");
+                report.snapshots_skipped.push((path, why));
             }
         }
     }
-    let (mut state, resume_at) = match start {
-        Some(start) => start,
-        None => {
-            if numbers.is_empty() && !report.snapshots_skipped.is_empty() {
-                anyhow::bail!(
-                    "{} holds snapshots but no log: refusing to start empty over them{}",
-                    data_dir.display(),
-                    skipped_list(&report)
-                );
-            }
-            if let Some(first) = numbers.first().filter(|n| **n != 1) {
-                anyhow::bail!(
-                    "the log in {} starts at segment {first}: earlier segments were pruned, and no \
-                     usable snapshot covers them{}",
-                    log::log_dir(data_dir).display(),
-                    skipped_list(&report)
-                );
-            }
-            (State::default(), RecordRef::new(1, 0))
-        }
-    };
+    Ok(None)
+}
+
+/// Without a snapshot, replay starts empty at the start of the log, which must hold
+/// every segment from the first.
+fn empty_start(
+    data_dir: &Path,
+    numbers: &[u64],
+    report: &Report,
+) -> anyhow::Result<(State, RecordRef)> {
+    if numbers.is_empty() && !report.snapshots_skipped.is_empty() {
+        anyhow::bail!(
+            "{} holds snapshots but no log: refusing to start empty over them{}",
+            data_dir.display(),
+            skipped_list(report)
+        );
+    }
+    if let Some(first) = numbers.first().filter(|n| **n != 1) {
+        anyhow::bail!(
+            "the log in {} starts at segment {first}: earlier segments were pruned, and no \
+             usable snapshot covers them{}",
+            log::log_dir(data_dir).display(),
+            skipped_list(report)
+        );
+    }
+    Ok((State::default(), RecordRef::new(1, 0)))
+}
+
+/// The segments from the one holding `resume_at` on, which must be consecutive.
+fn segments_to_replay(
+    data_dir: &Path,
+    numbers: &[u64],
+    resume_at: RecordRef,
+) -> anyhow::Result<Vec<u64>> {
     let replay: Vec<u64> = numbers
         .iter()
         .copied()
@@ -108,103 +157,147 @@ pub fn load(data_dir: &Path, mode: Mode, use_snapshots: bool) -> anyhow::Result<
             log::log_dir(data_dir).display()
         );
     }
-    let mut log_end = RecordRef::new(1, 0);
-    let mut last_progress = Instant::now();
-    for (i, &number) in replay.iter().enumerate() {
-        let is_last = i + 1 == replay.len();
-        let read = log::read(data_dir, number, is_last)?;
-        let mut end = read.bytes.len() as u64;
-        if let Some((offset, reason)) = &read.torn {
-            if number == resume_at.segment() && *offset < resume_at.offset() {
-                anyhow::bail!(
-                    "{} ends at offset {offset}, before the newest snapshot's log point {resume_at}: \
-                     the log lost acknowledged records (fsync = never or every, and a system crash?). \
-                     Move the snapshots out of {} to start from the log alone",
-                    read.path.display(),
-                    snapshot_files::dir(data_dir).display()
-                );
-            }
-            tracing::warn!(
-                file = %read.path.display(),
-                offset,
-                reason = %reason,
-                "cutting a torn tail off the log: an unacknowledged write was interrupted"
-            );
-            if mode == Mode::Start {
-                log::cut(&read.path, *offset)?;
-            }
-            report.torn = Some((read.path.clone(), *offset, reason.clone()));
-            end = *offset;
-        }
-        let damaged = |at: RecordRef, what: String| {
-            anyhow::anyhow!(
-                "log file {} record at offset {} {what}; its checksum is valid, so this is \
-                 not a torn write: refusing to start. Back the data directory up and report \
-                 it; `resident verify --data {}` shows the damage",
-                read.path.display(),
-                at.offset(),
-                data_dir.display()
-            )
-        };
-        // Decoding (CBOR into events) runs on a second thread, a chunk of records ahead of
-        // applying: the two take similar time, and neither depends on the other's result.
-        std::thread::scope(|scope| -> anyhow::Result<()> {
-            let (tx, rx) = std::sync::mpsc::sync_channel(DECODED_CHUNKS_AHEAD);
-            let read = &read;
-            scope.spawn(move || {
-                let records = read
-                    .records
-                    .iter()
-                    .filter(|body| read.record_ref(body) >= resume_at);
-                let mut chunk = Vec::with_capacity(DECODED_CHUNK_RECORDS);
-                for body in records {
-                    let at = read.record_ref(body);
-                    let bytes = read.bytes.get(body.clone()).unwrap_or_default();
-                    chunk.push((at, record::decode(bytes)));
-                    if chunk.len() == DECODED_CHUNK_RECORDS
-                        && tx.send(std::mem::take(&mut chunk)).is_err()
-                    {
-                        return; // the applying side stopped at an error
-                    }
-                }
-                let _ = tx.send(chunk);
-            });
-            for (at, decoded) in rx.iter().flatten() {
-                match decoded.map_err(|e| damaged(at, format!("cannot be read: {}", e.message)))? {
-                    Record::Commit(events) => {
-                        state.apply_commit(&events, at).map_err(|e| {
-                            damaged(at, format!("cannot be applied: {}", e.message))
-                        })?;
-                        report.events_replayed += events.len() as u64;
-                    }
-                    Record::Schema(schema) => {
-                        schema.validate().map_err(|e| {
-                            damaged(at, format!("holds an invalid schema: {}", e.message))
-                        })?;
-                        state.install_schema(schema);
-                    }
-                }
-                if last_progress.elapsed() >= PROGRESS_EVERY {
-                    last_progress = Instant::now();
-                    tracing::info!(
-                        segment = %read.path.display(),
-                        segments_left = replay.len() - i - 1,
-                        events_replayed = report.events_replayed,
-                        position = state.position(),
-                        "replaying the log"
-                    );
-                }
-            }
-            Ok(())
-        })?;
-        log_end = RecordRef::new(number, end);
+    Ok(replay)
+}
+
+/// Where the records of `read` end: before a torn tail, which is cut off in
+/// [`Mode::Start`] unless it lies before the snapshot's log point.
+fn torn_tail(
+    data_dir: &Path,
+    read: &SegmentRead,
+    resume_at: RecordRef,
+    mode: Mode,
+    report: &mut Report,
+) -> anyhow::Result<u64> {
+    let Some((offset, reason)) = &read.torn else {
+        return Ok(read.bytes.len() as u64);
+    };
+    if read.number == resume_at.segment() && *offset < resume_at.offset() {
+        anyhow::bail!(
+            "{} ends at offset {offset}, before the newest snapshot's log point {resume_at}: \
+             the log lost acknowledged records (fsync = never or every, and a system crash?). \
+             Move the snapshots out of {} to start from the log alone",
+            read.path.display(),
+            snapshot_files::dir(data_dir).display()
+        );
     }
-    report.took = started.elapsed();
-    Ok(Loaded {
-        state,
-        log_end,
-        report,
+    tracing::warn!(
+        file = %read.path.display(),
+        offset,
+        reason = %reason,
+        "cutting a torn tail off the log: an unacknowledged write was interrupted"
+    );
+    if mode == Mode::Start {
+        log::cut(&read.path, *offset)?;
+    }
+    report.torn = Some((read.path.clone(), *offset, reason.clone()));
+    Ok(*offset)
+}
+
+/// Says how a long replay goes, every [`PROGRESS_EVERY`].
+struct Progress {
+    last: Instant,
+    segments_left: usize,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        Progress {
+            last: Instant::now(),
+            segments_left: 0,
+        }
+    }
+
+    fn tick(&mut self, segment: &Path, report: &Report, state: &State) {
+        if self.last.elapsed() >= PROGRESS_EVERY {
+            self.last = Instant::now();
+            tracing::info!(
+                segment = %segment.display(),
+                segments_left = self.segments_left,
+                events_replayed = report.events_replayed,
+                position = state.position(),
+                "replaying the log"
+            );
+        }
+    }
+}
+
+/// Applies the records of `read` from `resume_at` on to `state`.
+///
+/// Decoding (CBOR into events) runs on a second thread, a chunk of records ahead of
+/// applying: the two take similar time, and neither depends on the other's result.
+fn replay_segment(
+    data_dir: &Path,
+    read: &SegmentRead,
+    resume_at: RecordRef,
+    state: &mut State,
+    report: &mut Report,
+    progress: &mut Progress,
+) -> anyhow::Result<()> {
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(DECODED_CHUNKS_AHEAD);
+        scope.spawn(move || {
+            let records = read
+                .records
+                .iter()
+                .filter(|body| read.record_ref(body) >= resume_at);
+            let mut chunk = Vec::with_capacity(DECODED_CHUNK_RECORDS);
+            for body in records {
+                let at = read.record_ref(body);
+                let bytes = read.bytes.get(body.clone()).unwrap_or_default();
+                chunk.push((at, record::decode(bytes)));
+                if chunk.len() == DECODED_CHUNK_RECORDS
+                    && tx.send(std::mem::take(&mut chunk)).is_err()
+                {
+                    return; // the applying side stopped at an error
+                }
+            }
+            let _ = tx.send(chunk);
+        });
+        for (at, decoded) in rx.iter().flatten() {
+            let damaged = |what: String| damaged(data_dir, read, at, what);
+            let record = decoded.map_err(|e| damaged(format!("cannot be read: {}", e.message)))?;
+            apply(state, record, at, report).map_err(damaged)?;
+            progress.tick(&read.path, report, state);
+        }
+        Ok(())
     })
+}
+
+/// Applies one logged record, as the writer did when it wrote it.
+fn apply(
+    state: &mut State,
+    record: Record,
+    at: RecordRef,
+    report: &mut Report,
+) -> Result<(), String> {
+    match record {
+        Record::Commit(events) => {
+            state
+                .apply_commit(&events, at)
+                .map_err(|e| format!("cannot be applied: {}", e.message))?;
+            report.events_replayed += events.len() as u64;
+        }
+        Record::Schema(schema) => {
+            schema
+                .validate()
+                .map_err(|e| format!("holds an invalid schema: {}", e.message))?;
+            state.install_schema(schema);
+        }
+    }
+    Ok(())
+}
+
+/// A record whose checksum is valid but whose content is not: not a torn write.
+fn damaged(data_dir: &Path, read: &SegmentRead, at: RecordRef, what: String) -> anyhow::Error {
+    anyhow::anyhow!(
+        "log file {} record at offset {} {what}; its checksum is valid, so this is \
+         not a torn write: refusing to start. Back the data directory up and report \
+         it; `resident verify --data {}` shows the damage",
+        read.path.display(),
+        at.offset(),
+        data_dir.display()
+    )
 }
 
 fn skipped_list(report: &Report) -> String {

@@ -78,55 +78,75 @@ impl CommitRequest {
                 events_max
             )));
         }
-        let mut streams = Vec::new();
-        for s in streams_node.items()? {
-            let expected = match s.get("expected")? {
-                None => Expected::Any,
-                Some(node) => match node.value {
-                    Value::Text(t) if t == "any" => Expected::Any,
-                    Value::Text(t) if t == "none" => Expected::Version(0),
-                    _ => Expected::Version(node.as_u64().map_err(|_| {
-                        node.error(
-                            "must be a stream version (unsigned integer), \"any\" or \"none\"",
-                        )
-                    })?),
-                },
-            };
-            let events_node = s.require("events")?;
-            if events_node.is_empty()? {
-                return Err(events_node.error("must not be empty"));
-            }
-            let mut events = Vec::new();
-            for e in events_node.items()? {
-                let data = match e.get("data")? {
-                    None => Value::Map(Vec::new()),
-                    Some(d) => {
-                        check_plain_map(&d)?;
-                        d.value.clone()
-                    }
-                };
-                let meta = match e.get("meta")? {
-                    None => Vec::new(),
-                    Some(m) => {
-                        check_plain_map(&m)?;
-                        m.expect_text_map()?.to_vec()
-                    }
-                };
-                events.push(NewEvent {
-                    id: e.name("id")?.to_string(),
-                    event_type: e.name("type")?.to_string(),
-                    data,
-                    meta,
-                });
-            }
-            streams.push(StreamWrite {
-                aggregate: s.name("aggregate")?.to_string(),
-                key: s.name("id")?.to_string(),
-                expected,
-                events,
-            });
+        let streams = streams_node.items()?;
+        Ok(CommitRequest {
+            streams: streams
+                .iter()
+                .map(StreamWrite::parse)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+impl StreamWrite {
+    fn parse(s: &Node<'_>) -> Result<StreamWrite, ServerError> {
+        let expected = Expected::parse(s)?;
+        let events_node = s.require("events")?;
+        if events_node.is_empty()? {
+            return Err(events_node.error("must not be empty"));
         }
-        Ok(CommitRequest { streams })
+        let events = events_node.items()?;
+        let events = events
+            .iter()
+            .map(NewEvent::parse)
+            .collect::<Result<_, _>>()?;
+        Ok(StreamWrite {
+            aggregate: s.name("aggregate")?.to_string(),
+            key: s.name("id")?.to_string(),
+            expected,
+            events,
+        })
+    }
+}
+
+impl Expected {
+    /// A stream's `expected`: a version, `"any"` (the default) or `"none"` (version 0).
+    fn parse(s: &Node<'_>) -> Result<Expected, ServerError> {
+        let Some(node) = s.get("expected")? else {
+            return Ok(Expected::Any);
+        };
+        Ok(match node.value {
+            Value::Text(t) if t == "any" => Expected::Any,
+            Value::Text(t) if t == "none" => Expected::Version(0),
+            _ => Expected::Version(node.as_u64().map_err(|_| {
+                node.error("must be a stream version (unsigned integer), \"any\" or \"none\"")
+            })?),
+        })
+    }
+}
+
+impl NewEvent {
+    fn parse(e: &Node<'_>) -> Result<NewEvent, ServerError> {
+        let data = match e.get("data")? {
+            None => Value::Map(Vec::new()),
+            Some(d) => {
+                check_plain_map(&d)?;
+                d.value.clone()
+            }
+        };
+        let meta = match e.get("meta")? {
+            None => Vec::new(),
+            Some(m) => {
+                check_plain_map(&m)?;
+                m.expect_text_map()?.to_vec()
+            }
+        };
+        Ok(NewEvent {
+            id: e.name("id")?.to_string(),
+            event_type: e.name("type")?.to_string(),
+            data,
+            meta,
+        })
     }
 }
 
@@ -144,12 +164,15 @@ fn check_plain_map(node: &Node<'_>) -> Result<(), ServerError> {
     Ok(())
 }
 
+/// Each stream a commit wrote, with its version after the commit.
+pub type StreamVersions = Vec<(String, u64)>;
+
 /// What a commit answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommitOutcome {
     pub position: u64,
     pub duplicate: bool,
-    pub streams: Vec<(String, u64)>,
+    pub streams: StreamVersions,
     pub entities: Vec<(EntityKey, Option<Arc<Entity>>)>,
 }
 
@@ -211,6 +234,25 @@ pub fn execute(
     if let Some(outcome) = duplicate_of(state, request, recorded)? {
         return Ok((outcome, Vec::new()));
     }
+    let (events, streams) = numbered_events(state, request, recorded_at)?;
+    // All or nothing, in place: see `State::apply_commit`.
+    let touched = state.apply_commit(&events, at)?;
+    let outcome = CommitOutcome {
+        position: state.position(),
+        duplicate: false,
+        streams,
+        entities: current_states(state, touched),
+    };
+    Ok((outcome, events))
+}
+
+/// The request's events with their positions and stream versions, once every stream is
+/// at its expected version; and each stream's version after them.
+fn numbered_events(
+    state: &State,
+    request: &CommitRequest,
+    recorded_at: &str,
+) -> Result<(Vec<Arc<StoredEvent>>, StreamVersions), ServerError> {
     let mut seen_streams = HashSet::new();
     let mut events = Vec::with_capacity(request.event_count());
     let mut position = state.position();
@@ -237,33 +279,43 @@ pub fn execute(
         for new in &write.events {
             position += 1;
             version += 1;
-            let mut meta = new.meta.clone();
-            meta.retain(|(k, _)| k.as_text() != Some("recorded_at"));
-            meta.push((Value::from("recorded_at"), Value::from(recorded_at)));
-            events.push(Arc::new(StoredEvent {
-                id: new.id.clone(),
-                event_type: new.event_type.clone(),
-                stream: stream.clone(),
-                aggregate: write.aggregate.clone(),
-                key: write.key.clone(),
+            events.push(Arc::new(stored(
+                new,
+                write,
+                &stream,
                 version,
                 position,
-                data: new.data.clone(),
-                meta: Value::Map(meta),
-            }));
+                recorded_at,
+            )));
         }
         stream_versions.push((stream.to_string(), version));
     }
-    // All or nothing, in place: see `State::apply_commit`.
-    let touched = state.apply_commit(&events, at)?;
-    let entities = current_states(state, touched);
-    let outcome = CommitOutcome {
+    Ok((events, stream_versions))
+}
+
+/// `new` as recorded: numbered, in its stream, with the server's `recorded_at`.
+fn stored(
+    new: &NewEvent,
+    write: &StreamWrite,
+    stream: &Arc<str>,
+    version: u64,
+    position: u64,
+    recorded_at: &str,
+) -> StoredEvent {
+    let mut meta = new.meta.clone();
+    meta.retain(|(k, _)| k.as_text() != Some("recorded_at"));
+    meta.push((Value::from("recorded_at"), Value::from(recorded_at)));
+    StoredEvent {
+        id: new.id.clone(),
+        event_type: new.event_type.clone(),
+        stream: stream.clone(),
+        aggregate: write.aggregate.clone(),
+        key: write.key.clone(),
+        version,
         position,
-        duplicate: false,
-        streams: stream_versions,
-        entities,
-    };
-    Ok((outcome, events))
+        data: new.data.clone(),
+        meta: Value::Map(meta),
+    }
 }
 
 /// A resend of a commit whose events are all recorded answers as the first time did;

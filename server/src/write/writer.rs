@@ -14,6 +14,7 @@
 //! After publishing, the writer hands a clone of the state to the snapshot thread when
 //! the schedule says so; the clone is O(1), so commits do not wait for snapshots.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -181,6 +182,48 @@ enum Pending {
     SnapshotPoint(oneshot::Sender<(State, RecordRef)>),
 }
 
+/// A batch being applied: a working copy of the state, and the framed records of its
+/// writes, to be appended at `base`.
+struct Work {
+    state: State,
+    framed: Vec<u8>,
+    base: RecordRef,
+    recorded_at: String,
+}
+
+impl Work {
+    /// Applies a commit to the batch's state and frames its record; events of earlier
+    /// commits of the batch are read back from `framed` (resends), others from the log
+    /// in `data_dir`.
+    fn commit(
+        &mut self,
+        data_dir: &Path,
+        request: &CommitRequest,
+    ) -> Result<CommitOutcome, ServerError> {
+        let at = RecordRef::new(
+            self.base.segment(),
+            self.base.offset() + self.framed.len() as u64,
+        );
+        let recorded = LogRecords::with_pending(data_dir, self.base, &self.framed);
+        let (outcome, events) =
+            commit::execute(&mut self.state, request, &self.recorded_at, at, &recorded)?;
+        if !events.is_empty() {
+            frame::frame_record(&record::encode_commit(&events), &mut self.framed);
+        }
+        Ok(outcome)
+    }
+
+    /// Applies a registration to the batch's state and frames its record, if it changed
+    /// the schema.
+    fn register(&mut self, part: &SchemaPart) -> Result<RegisterOutcome, ServerError> {
+        let (outcome, schema) = register::execute(&mut self.state, part)?;
+        if let Some(schema) = schema {
+            frame::frame_record(&record::encode_schema(&schema), &mut self.framed);
+        }
+        Ok(outcome)
+    }
+}
+
 impl Core {
     fn run(&mut self, mut rx: mpsc::Receiver<Command>) {
         while let Some(first) = rx.blocking_recv() {
@@ -203,80 +246,77 @@ impl Core {
 
     /// Handles one batch; returns true when a `Stop` was in it.
     fn process(&mut self, batch: Vec<Command>) -> bool {
-        let recorded_at =
-            humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string();
-        let mut refused = None;
-        if !self.failed {
-            if let Err(e) = self.log.rotate_if_full() {
-                refused = Some(self.append_failed(e));
-            }
-        }
-        let base = self.log.end();
-        let mut working = self.state.clone();
-        let mut framed = Vec::new();
+        let refused = self.rotate();
+        let mut work = Work {
+            state: self.state.clone(),
+            framed: Vec::new(),
+            base: self.log.end(),
+            recorded_at: humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string(),
+        };
         let mut pending = Vec::with_capacity(batch.len());
         let mut stop = false;
         for command in batch {
-            let refusal = if let Some(r) = &refused {
-                Some(r.clone())
-            } else if self.failed || stop {
-                Some(self.refusal(stop))
-            } else {
-                None
-            };
+            let refusal = refused
+                .clone()
+                .or_else(|| (self.failed || stop).then(|| self.refusal(stop)));
             match command {
                 Command::Stop => stop = true,
-                Command::SnapshotPoint(reply) => {
-                    // Answered after this batch is durable: the point must be too.
-                    pending.push(Pending::SnapshotPoint(reply));
-                }
+                // Answered after this batch is durable: the point must be too.
+                Command::SnapshotPoint(reply) => pending.push(Pending::SnapshotPoint(reply)),
                 Command::Commit(request, reply) => {
                     let result = match refusal {
                         Some(r) => Err(r),
-                        None => {
-                            let at =
-                                RecordRef::new(base.segment(), base.offset() + framed.len() as u64);
-                            let recorded =
-                                LogRecords::with_pending(self.log.data_dir(), base, &framed);
-                            commit::execute(&mut working, &request, &recorded_at, at, &recorded)
-                        }
+                        None => work.commit(self.log.data_dir(), &request),
                     };
-                    let result = result.map(|(outcome, events)| {
-                        if !events.is_empty() {
-                            frame::frame_record(&record::encode_commit(&events), &mut framed);
-                        }
-                        outcome
-                    });
                     pending.push(Pending::Commit(reply, result));
                 }
                 Command::Register(part, reply) => {
                     let result = match refusal {
                         Some(r) => Err(r),
-                        None => register::execute(&mut working, &part),
+                        None => work.register(&part),
                     };
-                    let result = result.map(|(outcome, schema)| {
-                        if let Some(schema) = schema {
-                            frame::frame_record(&record::encode_schema(&schema), &mut framed);
-                        }
-                        outcome
-                    });
                     pending.push(Pending::Register(reply, result));
                 }
             }
         }
-        let mut failure = None;
-        if !framed.is_empty() {
-            match self.log.append(&framed) {
-                Ok(()) => {
-                    self.state = working;
-                    self.published.store(Arc::new(self.state.clone()));
-                }
-                Err(e) => failure = Some(self.append_failed(e)),
-            }
+        let failure = self.append(work);
+        self.answer(pending, failure);
+        self.maybe_snapshot();
+        stop
+    }
+
+    /// Starts a new segment when the last one is full; the refusal for the whole batch
+    /// when that fails.
+    fn rotate(&mut self) -> Option<ServerError> {
+        if self.failed {
+            return None;
         }
+        self.log
+            .rotate_if_full()
+            .err()
+            .map(|e| self.append_failed(e))
+    }
+
+    /// Appends the batch's records in one write and, once they are durable, publishes
+    /// its state. The failure that answers every write of the batch when that failed.
+    fn append(&mut self, work: Work) -> Option<ServerError> {
+        if work.framed.is_empty() {
+            return None;
+        }
+        match self.log.append(&work.framed) {
+            Ok(()) => {
+                self.state = work.state;
+                self.published.store(Arc::new(self.state.clone()));
+                None
+            }
+            Err(e) => Some(self.append_failed(e)),
+        }
+    }
+
+    /// Sends the batch's answers. A client that went away no longer needs its answer;
+    /// the write stands. After a failed append every write of the batch gets the failure.
+    fn answer(&self, pending: Vec<Pending>, failure: Option<ServerError>) {
         for p in pending {
-            // A client that went away no longer needs its answer; the write stands.
-            // After a failed append every write of the batch gets the failure.
             match p {
                 Pending::Commit(reply, result) => {
                     drop(reply.send(failure.clone().map_or(result, Err)))
@@ -289,8 +329,6 @@ impl Core {
                 }
             }
         }
-        self.maybe_snapshot();
-        stop
     }
 
     /// The answer to a batch whose append failed, marking the writer failed unless the
