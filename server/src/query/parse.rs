@@ -134,75 +134,9 @@ impl Query {
             None => None,
             Some(node) => Some(parse_filter(&node, 1, &mut budget)?),
         };
-        let mut order = Vec::new();
-        if let Some(list) = root.get("order")? {
-            if list.len()? > ORDER_FIELDS_MAX {
-                return Err(list.error(&format!("has more than {ORDER_FIELDS_MAX} fields")));
-            }
-            for item in list.items()? {
-                let dir = match item.get("dir")? {
-                    None => Dir::Asc,
-                    Some(d) => match d.as_text()? {
-                        "asc" => Dir::Asc,
-                        "desc" => Dir::Desc,
-                        other => return Err(d.error(&format!("is {other:?}; use asc or desc"))),
-                    },
-                };
-                order.push(OrderBy {
-                    field: item.name("field")?.to_string(),
-                    dir,
-                });
-            }
-        }
-        let after = match root.get("after")? {
-            None => None,
-            Some(node) => {
-                if node.len()? > ORDER_FIELDS_MAX + 1 {
-                    return Err(node.error("has more values than an order has fields, plus the id"));
-                }
-                let mut values = Vec::new();
-                for item in node.items()? {
-                    if !is_plain(item.value) {
-                        return Err(item.error(&format!(
-                            "must be a value an entity field can hold, got {}",
-                            kind(item.value)
-                        )));
-                    }
-                    values.push(item.value.clone());
-                }
-                Some(values)
-            }
-        };
-        let field = root.optional_name("field")?.map(str::to_string);
-        let select_node = root.get("select")?;
-        let select_name = select_node.map(|n| n.as_text()).transpose()?;
-        let needs_field = |aggregate: &str| {
-            field.clone().ok_or_else(|| {
-                ServerError::bad_request(format!(
-                    "query: select {aggregate} needs field (the field to {aggregate})"
-                ))
-            })
-        };
-        let select = match select_name.unwrap_or("rows") {
-            "rows" => Select::Rows,
-            "count" => Select::Count,
-            "exists" => Select::Exists,
-            "sum" => Select::Aggregate(Aggregate::Sum, needs_field("sum")?),
-            "min" => Select::Aggregate(Aggregate::Min, needs_field("min")?),
-            "max" => Select::Aggregate(Aggregate::Max, needs_field("max")?),
-            "avg" => Select::Aggregate(Aggregate::Avg, needs_field("avg")?),
-            "pluck" => Select::Pluck(needs_field("pluck")?),
-            other => {
-                return Err(ServerError::bad_request(format!(
-                    "query: select is {other:?}; known are rows, count, exists, sum, min, max, avg, pluck"
-                )))
-            }
-        };
-        if let (Some(f), Select::Rows | Select::Count | Select::Exists) = (&field, &select) {
-            return Err(ServerError::bad_request(format!(
-                "query: field {f} is only used by select sum, min, max, avg or pluck"
-            )));
-        }
+        let order = parse_order(root)?;
+        let after = parse_after(root)?;
+        let select = parse_select(root)?;
         Ok(Query {
             entity: root.name("entity")?.to_string(),
             filter,
@@ -229,60 +163,65 @@ impl Query {
             known_field(def, &o.field)?;
         }
         if let Some(after) = &self.after {
-            if after.len() != self.order.len() + 1 {
-                return Err(ServerError::bad_request(format!(
-                    "query: after must hold {} values (the order fields' values, then the id), got {}",
-                    self.order.len() + 1,
-                    after.len()
-                )));
-            }
-            for (o, v) in self.order.iter().zip(after) {
-                let f = known_field(def, &o.field)?;
-                if !v.is_null() && !f.ty.accepts_kind_of(v) {
-                    return Err(ServerError::bad_request(format!(
-                        "query: after holds {} for field {}, which is {}",
-                        kind(v),
-                        o.field,
-                        f.ty.name()
-                    )));
-                }
-            }
-            if !after.last().is_some_and(Value::is_text) {
-                return Err(ServerError::bad_request(
-                    "query: after must end with the id (text) of the row to start after",
-                ));
-            }
+            self.check_after(after, def)?;
         }
         match &self.select {
-            Select::Rows | Select::Count | Select::Exists => {}
-            Select::Pluck(field) => {
-                known_field(def, field)?;
+            Select::Rows | Select::Count | Select::Exists => Ok(()),
+            Select::Pluck(field) => known_field(def, field).map(drop),
+            Select::Aggregate(aggregate, field) => check_aggregate(*aggregate, field, def),
+        }
+    }
+
+    /// The cursor holds a value of each order field's type (or null), then the id.
+    fn check_after(&self, after: &[Value], def: &EntityDef) -> Result<(), ServerError> {
+        if after.len() != self.order.len() + 1 {
+            return Err(ServerError::bad_request(format!(
+                "query: after must hold {} values (the order fields' values, then the id), got {}",
+                self.order.len() + 1,
+                after.len()
+            )));
+        }
+        for (o, v) in self.order.iter().zip(after) {
+            let f = known_field(def, &o.field)?;
+            if !v.is_null() && !f.ty.accepts_kind_of(v) {
+                return Err(ServerError::bad_request(format!(
+                    "query: after holds {} for field {}, which is {}",
+                    kind(v),
+                    o.field,
+                    f.ty.name()
+                )));
             }
-            Select::Aggregate(aggregate, field) => {
-                let f = known_field(def, field)?;
-                let fits = match aggregate {
-                    Aggregate::Sum | Aggregate::Avg => {
-                        matches!(f.ty, FieldType::Int | FieldType::Float)
-                    }
-                    Aggregate::Min | Aggregate::Max => {
-                        matches!(f.ty, FieldType::Int | FieldType::Float | FieldType::String)
-                    }
-                };
-                if !fits {
-                    let wants = match aggregate {
-                        Aggregate::Sum | Aggregate::Avg => "an int or float field",
-                        Aggregate::Min | Aggregate::Max => "an int, float or string field",
-                    };
-                    return Err(ServerError::bad_request(format!(
-                        "query: {} needs {wants}; field {field} is {}",
-                        aggregate.name(),
-                        f.ty.name()
-                    )));
-                }
-            }
+        }
+        if !after.last().is_some_and(Value::is_text) {
+            return Err(ServerError::bad_request(
+                "query: after must end with the id (text) of the row to start after",
+            ));
         }
         Ok(())
     }
+}
+
+/// Sum and avg need numbers; min and max numbers or strings.
+fn check_aggregate(aggregate: Aggregate, field: &str, def: &EntityDef) -> Result<(), ServerError> {
+    let f = known_field(def, field)?;
+    let fits = match aggregate {
+        Aggregate::Sum | Aggregate::Avg => matches!(f.ty, FieldType::Int | FieldType::Float),
+        Aggregate::Min | Aggregate::Max => {
+            matches!(f.ty, FieldType::Int | FieldType::Float | FieldType::String)
+        }
+    };
+    if !fits {
+        let wants = match aggregate {
+            Aggregate::Sum | Aggregate::Avg => "an int or float field",
+            Aggregate::Min | Aggregate::Max => "an int, float or string field",
+        };
+        return Err(ServerError::bad_request(format!(
+            "query: {} needs {wants}; field {field} is {}",
+            aggregate.name(),
+            f.ty.name()
+        )));
+    }
+    Ok(())
 }
 
 impl FieldType {
@@ -372,6 +311,87 @@ fn describe(value: &Value) -> String {
     }
 }
 
+/// `order`: at most [`ORDER_FIELDS_MAX`] fields, each ascending unless `desc`.
+fn parse_order(root: &Node<'_>) -> Result<Vec<OrderBy>, ServerError> {
+    let mut order = Vec::new();
+    if let Some(list) = root.get("order")? {
+        if list.len()? > ORDER_FIELDS_MAX {
+            return Err(list.error(&format!("has more than {ORDER_FIELDS_MAX} fields")));
+        }
+        for item in list.items()? {
+            let dir = match item.get("dir")? {
+                None => Dir::Asc,
+                Some(d) => match d.as_text()? {
+                    "asc" => Dir::Asc,
+                    "desc" => Dir::Desc,
+                    other => return Err(d.error(&format!("is {other:?}; use asc or desc"))),
+                },
+            };
+            order.push(OrderBy {
+                field: item.name("field")?.to_string(),
+                dir,
+            });
+        }
+    }
+    Ok(order)
+}
+
+/// `after`, the cursor: the last row's order values and id.
+fn parse_after(root: &Node<'_>) -> Result<Option<Vec<Value>>, ServerError> {
+    let Some(node) = root.get("after")? else {
+        return Ok(None);
+    };
+    if node.len()? > ORDER_FIELDS_MAX + 1 {
+        return Err(node.error("has more values than an order has fields, plus the id"));
+    }
+    let mut values = Vec::new();
+    for item in node.items()? {
+        if !is_plain(item.value) {
+            return Err(item.error(&format!(
+                "must be a value an entity field can hold, got {}",
+                kind(item.value)
+            )));
+        }
+        values.push(item.value.clone());
+    }
+    Ok(Some(values))
+}
+
+/// `select` (rows unless given), with the `field` an aggregate or pluck needs.
+fn parse_select(root: &Node<'_>) -> Result<Select, ServerError> {
+    let field = root.optional_name("field")?.map(str::to_string);
+    let select_node = root.get("select")?;
+    let select_name = select_node.map(|n| n.as_text()).transpose()?;
+    let needs_field = |aggregate: &str| {
+        field.clone().ok_or_else(|| {
+            ServerError::bad_request(format!(
+                "query: select {aggregate} needs field (the field to {aggregate})"
+            ))
+        })
+    };
+    let select = match select_name.unwrap_or("rows") {
+        "rows" => Select::Rows,
+        "count" => Select::Count,
+        "exists" => Select::Exists,
+        "sum" => Select::Aggregate(Aggregate::Sum, needs_field("sum")?),
+        "min" => Select::Aggregate(Aggregate::Min, needs_field("min")?),
+        "max" => Select::Aggregate(Aggregate::Max, needs_field("max")?),
+        "avg" => Select::Aggregate(Aggregate::Avg, needs_field("avg")?),
+        "pluck" => Select::Pluck(needs_field("pluck")?),
+        other => {
+            return Err(ServerError::bad_request(format!(
+            "query: select is {other:?}; known are rows, count, exists, sum, min, max, avg, pluck"
+        )))
+        }
+    };
+    if let (Some(f), Select::Rows | Select::Count | Select::Exists) = (&field, &select) {
+        return Err(ServerError::bad_request(format!(
+            "query: field {f} is only used by select sum, min, max, avg or pluck"
+        )));
+    }
+    Ok(select)
+}
+
 fn parse_filter(node: &Node<'_>, depth: usize, budget: &mut usize) -> Result<Filter, ServerError> {
     if depth > FILTER_DEPTH_MAX {
         return Err(node.error(&format!(
@@ -403,6 +423,11 @@ fn parse_filter(node: &Node<'_>, depth: usize, budget: &mut usize) -> Result<Fil
             Filter::Or(items)
         });
     }
+    parse_condition(node)
+}
+
+/// `{field, op, value}`: one condition on one field.
+fn parse_condition(node: &Node<'_>) -> Result<Filter, ServerError> {
     let field = node.name("field")?.to_string();
     let op_node = node.require("op")?;
     let op_name = op_node.as_text()?;
@@ -420,37 +445,8 @@ fn parse_filter(node: &Node<'_>, depth: usize, budget: &mut usize) -> Result<Fil
         "<=" => compare(CmpOp::Le)?,
         ">" => compare(CmpOp::Gt)?,
         ">=" => compare(CmpOp::Ge)?,
-        "like" => {
-            let value = node.require("value")?;
-            let pattern = value.as_text()?;
-            if pattern.len() > LIKE_PATTERN_BYTES_MAX {
-                return Err(value.error(&format!(
-                    "(like on {field}) is longer than {LIKE_PATTERN_BYTES_MAX} bytes"
-                )));
-            }
-            Filter::Like {
-                field,
-                pattern: Pattern::parse(pattern),
-            }
-        }
-        "in" | "not_in" => {
-            let list = node.require("value")?;
-            if list.len()? > IN_VALUES_MAX {
-                return Err(list.error(&format!(
-                    "({op_name} on {field}) has more than {IN_VALUES_MAX} values"
-                )));
-            }
-            let mut values = Vec::new();
-            for item in list.items()? {
-                values.push(check_scalar(&item, &field, op_name)?.clone());
-            }
-            values.sort_by(order::compare);
-            Filter::In {
-                field,
-                values,
-                negated: op_name == "not_in",
-            }
-        }
+        "like" => parse_like(node, field)?,
+        "in" | "not_in" => parse_in(node, field, op_name)?,
         "null" => Filter::Null {
             field,
             negated: false,
@@ -464,6 +460,40 @@ fn parse_filter(node: &Node<'_>, depth: usize, budget: &mut usize) -> Result<Fil
                 "(on field {field}) is {other:?}; known ops are =, !=, <, <=, >, >=, like, in, not_in, null, not_null"
             )))
         }
+    })
+}
+
+fn parse_like(node: &Node<'_>, field: String) -> Result<Filter, ServerError> {
+    let value = node.require("value")?;
+    let pattern = value.as_text()?;
+    if pattern.len() > LIKE_PATTERN_BYTES_MAX {
+        return Err(value.error(&format!(
+            "(like on {field}) is longer than {LIKE_PATTERN_BYTES_MAX} bytes"
+        )));
+    }
+    Ok(Filter::Like {
+        field,
+        pattern: Pattern::parse(pattern),
+    })
+}
+
+/// `in` and `not_in`: a list of scalars, kept sorted in the total order.
+fn parse_in(node: &Node<'_>, field: String, op_name: &str) -> Result<Filter, ServerError> {
+    let list = node.require("value")?;
+    if list.len()? > IN_VALUES_MAX {
+        return Err(list.error(&format!(
+            "({op_name} on {field}) has more than {IN_VALUES_MAX} values"
+        )));
+    }
+    let mut values = Vec::new();
+    for item in list.items()? {
+        values.push(check_scalar(&item, &field, op_name)?.clone());
+    }
+    values.sort_by(order::compare);
+    Ok(Filter::In {
+        field,
+        values,
+        negated: op_name == "not_in",
     })
 }
 

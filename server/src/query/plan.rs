@@ -128,6 +128,8 @@ struct Candidate<'q> {
     exact: bool,
 }
 
+/// The plan for `query` over entities of `def`, where `indexed` says which fields have
+/// an index (the rules are in the module's docs).
 pub fn choose(def: &EntityDef, query: &Query, indexed: impl Fn(&str) -> bool) -> Plan {
     let (first_field, first_dir) = query
         .order
@@ -137,43 +139,8 @@ pub fn choose(def: &EntityDef, query: &Query, indexed: impl Fn(&str) -> bool) ->
         });
     let servable = |field: &str| field == def.id_field || indexed(field);
 
-    let mut conjuncts = Vec::new();
-    if let Some(filter) = &query.filter {
-        top_level_and(filter, &mut conjuncts);
-    }
-    let conditions = conjuncts.len();
-    let mut candidates: Vec<Candidate<'_>> = Vec::new();
-    for c in conjuncts {
-        let Some((field, interval, kind, exact)) = sargable(c) else {
-            continue;
-        };
-        if !servable(field) {
-            continue;
-        }
-        match candidates.iter_mut().find(|k| k.field == field) {
-            Some(k) => {
-                k.interval = k.interval.intersect(&interval);
-                k.kind = k.kind.max(kind);
-                k.conditions += 1;
-                k.exact &= exact;
-            }
-            None => candidates.push(Candidate {
-                field,
-                interval,
-                kind,
-                conditions: 1,
-                exact,
-            }),
-        }
-    }
-    // An empty interval answers at once; then equality (fewest rows); then the order's
-    // first field (the walk is also in order); then the first condition written.
-    let chosen = candidates
-        .iter()
-        .position(|c| c.interval.is_empty())
-        .or_else(|| candidates.iter().position(|c| c.kind == Kind::Equality))
-        .or_else(|| candidates.iter().position(|c| c.field == first_field))
-        .or(if candidates.is_empty() { None } else { Some(0) });
+    let (mut candidates, conditions) = candidates(query, &servable);
+    let chosen = pick(&candidates, first_field);
     let source_of = |field: &str| {
         if field == def.id_field {
             Source::Table
@@ -221,6 +188,55 @@ pub fn choose(def: &EntityDef, query: &Query, indexed: impl Fn(&str) -> bool) ->
         reverse: false,
         exact: conditions == 0,
     }
+}
+
+/// Each servable field's conditions from the top-level AND, intersected; and how many
+/// conditions that AND has.
+fn candidates<'q>(
+    query: &'q Query,
+    servable: &impl Fn(&str) -> bool,
+) -> (Vec<Candidate<'q>>, usize) {
+    let mut conjuncts = Vec::new();
+    if let Some(filter) = &query.filter {
+        top_level_and(filter, &mut conjuncts);
+    }
+    let conditions = conjuncts.len();
+    let mut candidates: Vec<Candidate<'_>> = Vec::new();
+    for c in conjuncts {
+        let Some((field, interval, kind, exact)) = sargable(c) else {
+            continue;
+        };
+        if !servable(field) {
+            continue;
+        }
+        match candidates.iter_mut().find(|k| k.field == field) {
+            Some(k) => {
+                k.interval = k.interval.intersect(&interval);
+                k.kind = k.kind.max(kind);
+                k.conditions += 1;
+                k.exact &= exact;
+            }
+            None => candidates.push(Candidate {
+                field,
+                interval,
+                kind,
+                conditions: 1,
+                exact,
+            }),
+        }
+    }
+    (candidates, conditions)
+}
+
+/// An empty interval answers at once; then equality (fewest rows); then the order's
+/// first field (the walk is also in order); then the first condition written.
+fn pick(candidates: &[Candidate<'_>], first_field: &str) -> Option<usize> {
+    candidates
+        .iter()
+        .position(|c| c.interval.is_empty())
+        .or_else(|| candidates.iter().position(|c| c.kind == Kind::Equality))
+        .or_else(|| candidates.iter().position(|c| c.field == first_field))
+        .or(if candidates.is_empty() { None } else { Some(0) })
 }
 
 /// The conditions every matching row must meet: the filter itself, or the members of a

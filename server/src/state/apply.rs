@@ -25,6 +25,22 @@ impl State {
         events: &[Arc<StoredEvent>],
         at: RecordRef,
     ) -> Result<Vec<EntityKey>, ServerError> {
+        let changes = self.changes_of(events)?;
+        // Nothing below can fail.
+        for event in events {
+            self.record_event(event, at);
+        }
+        if let Some(last) = events.last() {
+            self.position = last.position;
+        }
+        changes.write_into(&mut self.tables);
+        self.reindex(&changes);
+        Ok(changes.into_keys())
+    }
+
+    /// Checks the events' numbers and ids and works out what their rules change,
+    /// without changing anything.
+    fn changes_of(&self, events: &[Arc<StoredEvent>]) -> Result<projection::Changes, ServerError> {
         let mut changes = projection::Changes::default();
         let mut versions: std::collections::HashMap<&str, u64> = Default::default();
         let mut ids = std::collections::HashSet::new();
@@ -63,26 +79,24 @@ impl State {
             projection::apply_event(&self.schema, &self.tables, event, &mut changes)?;
             position = event.position;
         }
-        // Nothing below can fail.
-        for event in events {
-            self.streams.update(event.stream.clone(), |refs| {
-                let mut refs = refs.cloned().unwrap_or_default();
-                refs.push(at);
-                refs
-            });
-            self.remember_event_id(event, at);
-            // Looked up by &str first: the type name is allocated once, not per event.
-            match self.event_counts.get_mut(event.event_type.as_str()) {
-                Some(count) => *count += 1,
-                None => {
-                    self.event_counts.insert(event.event_type.clone(), 1);
-                }
+        Ok(changes)
+    }
+
+    /// Adds a checked event to its stream, the remembered ids and the counts.
+    fn record_event(&mut self, event: &StoredEvent, at: RecordRef) {
+        self.streams.update(event.stream.clone(), |refs| {
+            let mut refs = refs.cloned().unwrap_or_default();
+            refs.push(at);
+            refs
+        });
+        self.remember_event_id(event, at);
+        // Looked up by &str first: the type name is allocated once, not per event.
+        match self.event_counts.get_mut(event.event_type.as_str()) {
+            Some(count) => *count += 1,
+            None => {
+                self.event_counts.insert(event.event_type.clone(), 1);
             }
         }
-        self.position = position;
-        changes.write_into(&mut self.tables);
-        self.reindex(&changes);
-        Ok(changes.into_keys())
     }
 
     /// Records `event`'s id, moving to a new generation when this one is full. Depends

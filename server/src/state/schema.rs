@@ -520,36 +520,7 @@ impl Schema {
             return Err(at("a delete rule cannot set fields".to_string()));
         }
         for fr in &rule.fields {
-            let field = entity
-                .field(&fr.field)
-                .ok_or_else(|| at(format!("entity {} has no field {}", entity.name, fr.field)))?;
-            if fr.field == entity.id_field {
-                return Err(at(format!(
-                    "field {} is the entity id and cannot be changed by a rule",
-                    fr.field
-                )));
-            }
-            let fits = match fr.op {
-                FieldOp::Set => true,
-                FieldOp::Add | FieldOp::Subtract | FieldOp::Min | FieldOp::Max => {
-                    field.ty.is_numeric()
-                }
-                FieldOp::Push | FieldOp::Pull => field.ty.is_list(),
-            };
-            if !fits {
-                return Err(at(format!(
-                    "op {} does not apply to field {} of type {}",
-                    fr.op.name(),
-                    fr.field,
-                    field.ty.name()
-                )));
-            }
-            if let (FieldOp::Set, Source::Value(v)) = (fr.op, &fr.source) {
-                field
-                    .ty
-                    .check(v.clone(), field.nullable)
-                    .map_err(|m| at(format!("value for field {} {m}", fr.field)))?;
-            }
+            check_field_rule(entity, fr).map_err(at)?;
         }
         if matches!(rule.op, RuleOp::Create | RuleOp::Upsert) {
             for f in entity
@@ -620,6 +591,40 @@ impl Schema {
             ),
         ])
     }
+}
+
+/// A field rule names a field of `entity` other than its id, with an op its type takes
+/// and a fixed value (if any) of that type.
+fn check_field_rule(entity: &EntityDef, fr: &FieldRule) -> Result<(), String> {
+    let field = entity
+        .field(&fr.field)
+        .ok_or_else(|| format!("entity {} has no field {}", entity.name, fr.field))?;
+    if fr.field == entity.id_field {
+        return Err(format!(
+            "field {} is the entity id and cannot be changed by a rule",
+            fr.field
+        ));
+    }
+    let fits = match fr.op {
+        FieldOp::Set => true,
+        FieldOp::Add | FieldOp::Subtract | FieldOp::Min | FieldOp::Max => field.ty.is_numeric(),
+        FieldOp::Push | FieldOp::Pull => field.ty.is_list(),
+    };
+    if !fits {
+        return Err(format!(
+            "op {} does not apply to field {} of type {}",
+            fr.op.name(),
+            fr.field,
+            field.ty.name()
+        ));
+    }
+    if let (FieldOp::Set, Source::Value(v)) = (fr.op, &fr.source) {
+        field
+            .ty
+            .check(v.clone(), field.nullable)
+            .map_err(|m| format!("value for field {} {m}", fr.field))?;
+    }
+    Ok(())
 }
 
 /// What changed in an entity definition that existing entities would notice, if anything.

@@ -12,6 +12,7 @@
 //! Pure: bytes in and out. Files, naming and scheduling are [`crate::storage::snapshot_files`]'s.
 
 use std::io::{self, Write};
+use std::ops::Range;
 use std::sync::Arc;
 
 use resident_protocol::{map, Value};
@@ -111,6 +112,25 @@ pub fn write(state: &State, log_at: RecordRef, out: impl Write) -> io::Result<u6
             ("schema", state.schema.to_value()),
         ],
     )?;
+    put_entities(&mut w, state)?;
+    put_streams(&mut w, state)?;
+    put_event_ids(&mut w, state)?;
+    w.put_rows(
+        "counts",
+        vec![],
+        state
+            .event_counts
+            .iter()
+            .map(|(t, n)| vec![Value::from(t.as_str()), Value::from(*n)]),
+    )?;
+    let records = w.records;
+    w.put("end", vec![("records", Value::from(records))])?;
+    w.out.flush()?;
+    Ok(w.bytes)
+}
+
+/// Each table's entities as `[id, encoded entity]` rows.
+fn put_entities<W: Write>(w: &mut RecordWriter<W>, state: &State) -> io::Result<()> {
     for (name, table) in state.tables.iter() {
         if table.is_empty() {
             // A type whose entities were all deleted still has its (empty) table.
@@ -129,6 +149,11 @@ pub fn write(state: &State, log_at: RecordRef, out: impl Write) -> io::Result<u6
             }),
         )?;
     }
+    Ok(())
+}
+
+/// Each stream as `[name, its record refs packed]`.
+fn put_streams<W: Write>(w: &mut RecordWriter<W>, state: &State) -> io::Result<()> {
     w.put_rows(
         "streams",
         vec![],
@@ -139,7 +164,11 @@ pub fn write(state: &State, log_at: RecordRef, out: impl Write) -> io::Result<u6
                 .collect();
             vec![Value::from(&**name), Value::Bytes(packed)]
         }),
-    )?;
+    )
+}
+
+/// Both generations of remembered event ids, with where each was recorded.
+fn put_event_ids<W: Write>(w: &mut RecordWriter<W>, state: &State) -> io::Result<()> {
     for (generation, ids) in [(0u64, &state.event_ids), (1, &state.event_ids_previous)] {
         w.put_rows(
             "ids",
@@ -155,18 +184,7 @@ pub fn write(state: &State, log_at: RecordRef, out: impl Write) -> io::Result<u6
             }),
         )?;
     }
-    w.put_rows(
-        "counts",
-        vec![],
-        state
-            .event_counts
-            .iter()
-            .map(|(t, n)| vec![Value::from(t.as_str()), Value::from(*n)]),
-    )?;
-    let records = w.records;
-    w.put("end", vec![("records", Value::from(records))])?;
-    w.out.flush()?;
-    Ok(w.bytes)
+    Ok(())
 }
 
 /// Why a snapshot cannot be used.
@@ -221,9 +239,6 @@ fn parse_header(value: &Value) -> Result<(Header, u64, Schema), Damage> {
 
 /// Rebuilds the state a snapshot holds, with its header. Any damage refuses the whole
 /// snapshot: a partly loaded state would be a wrong state.
-///
-/// Records are decoded into rows on a second thread while this one inserts the rows
-/// decoded before: the two halves take similar time.
 pub fn read(bytes: &[u8]) -> Result<(State, Header), Damage> {
     let scanned = frame::scan(bytes);
     match scanned.end {
@@ -243,6 +258,24 @@ pub fn read(bytes: &[u8]) -> Result<(State, Header), Damage> {
         schema_version,
         ..State::default()
     };
+    load_chunks(bytes, rest, &mut state)?;
+    if state.entity_count_total() != header.entities {
+        return Err(format!(
+            "the header counts {} entities, the file holds {}",
+            header.entities,
+            state.entity_count_total()
+        ));
+    }
+    build_indexes(&mut state);
+    Ok((state, header))
+}
+
+/// Loads the chunk records `rest` into `state`, up to and including the end record,
+/// which must count them.
+///
+/// Records are decoded into rows on a second thread while this one inserts the rows
+/// decoded before: the two halves take similar time.
+fn load_chunks(bytes: &[u8], rest: &[Range<usize>], state: &mut State) -> Result<(), Damage> {
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel(CHUNKS_AHEAD);
         let schema = state.schema.clone();
@@ -270,7 +303,7 @@ pub fn read(bytes: &[u8]) -> Result<(State, Header), Damage> {
                 }
                 chunk => {
                     seen += 1;
-                    chunk.load_into(&mut state)?;
+                    chunk.load_into(state)?;
                 }
             }
         }
@@ -279,31 +312,30 @@ pub fn read(bytes: &[u8]) -> Result<(State, Header), Damage> {
         } else {
             Err(bad("the end record is missing: the file was cut short"))
         }
-    })?;
-    if state.entity_count_total() != header.entities {
-        return Err(format!(
-            "the header counts {} entities, the file holds {}",
-            header.entities,
-            state.entity_count_total()
-        ));
-    }
+    })
+}
+
+/// Indexes are not stored: they are rebuilt from the entities.
+fn build_indexes(state: &mut State) {
     for (name, def) in state.schema.entities.clone().iter() {
         let indexes = index::build(def, state.tables.get(name));
         if !indexes.is_empty() {
             state.indexes.insert(name.clone(), indexes);
         }
     }
-    Ok((state, header))
 }
 
 /// Decoded chunks the decoding thread may run ahead by: bounds its memory.
 const CHUNKS_AHEAD: usize = 8;
 
+/// Rows of a chunk, each under its id or name.
+type Named<T> = Vec<(Arc<str>, T)>;
+
 /// One record's rows, decoded and ready to insert.
 enum Chunk {
-    Entities(String, Vec<(Arc<str>, Arc<Entity>)>),
-    Streams(Vec<(Arc<str>, StreamRefs)>),
-    Ids(u64, Vec<(Arc<str>, EventLocation)>),
+    Entities(String, Named<Arc<Entity>>),
+    Streams(Named<StreamRefs>),
+    Ids(u64, Named<EventLocation>),
     Counts(Vec<(String, u64)>),
     End(u64),
 }
@@ -336,6 +368,60 @@ fn packed_refs(bytes: &[u8]) -> Result<StreamRefs, Damage> {
         .collect()
 }
 
+/// `[id, entity bytes]` rows.
+fn entity_rows(rows: &[Value]) -> Result<Named<Arc<Entity>>, Damage> {
+    let mut out = Vec::with_capacity(rows.len() / 2);
+    for row in rows.chunks(2) {
+        let [id, Value::Bytes(bytes)] = row else {
+            return Err(bad("an entity row is not [id, bytes]"));
+        };
+        out.push((Arc::from(text(id)?), Arc::new(Entity::from_encoded(bytes)?)));
+    }
+    Ok(out)
+}
+
+/// `[stream name, packed refs]` rows.
+fn stream_rows(rows: &[Value]) -> Result<Named<StreamRefs>, Damage> {
+    let mut out = Vec::with_capacity(rows.len() / 2);
+    for row in rows.chunks(2) {
+        let [name, Value::Bytes(refs)] = row else {
+            return Err(bad("a stream row is not [name, packed refs]"));
+        };
+        out.push((Arc::from(text(name)?), packed_refs(refs)?));
+    }
+    Ok(out)
+}
+
+/// `[event id, stream, version, position, record ref]` rows.
+fn id_rows(rows: &[Value]) -> Result<Named<EventLocation>, Damage> {
+    let mut out = Vec::with_capacity(rows.len() / 5);
+    for row in rows.chunks(5) {
+        let [id, stream, version, position, at] = row else {
+            return Err(bad("an event id row is short"));
+        };
+        let location = EventLocation {
+            stream: Arc::from(text(stream)?),
+            version: number(version)?,
+            position: number(position)?,
+            at: record_ref(at)?,
+        };
+        out.push((Arc::from(text(id)?), location));
+    }
+    Ok(out)
+}
+
+/// `[event type, count]` rows.
+fn count_rows(rows: &[Value]) -> Result<Vec<(String, u64)>, Damage> {
+    let mut out = Vec::with_capacity(rows.len() / 2);
+    for row in rows.chunks(2) {
+        let [event_type, n] = row else {
+            return Err(bad("a count row is short"));
+        };
+        out.push((text(event_type)?.to_string(), number(n)?));
+    }
+    Ok(out)
+}
+
 impl Chunk {
     fn parse(value: &Value, schema: &Schema) -> Result<Chunk, Damage> {
         let node = Node::root(value, "snapshot record");
@@ -358,55 +444,17 @@ impl Chunk {
                 if !schema.entities.contains_key(name) {
                     return Err(format!("entities of unregistered type {name}"));
                 }
-                let mut out = Vec::with_capacity(rows.len() / 2);
-                for row in rows.chunks(2) {
-                    let [id, Value::Bytes(bytes)] = row else {
-                        return Err(bad("an entity row is not [id, bytes]"));
-                    };
-                    out.push((Arc::from(text(id)?), Arc::new(Entity::from_encoded(bytes)?)));
-                }
-                Chunk::Entities(name.to_string(), out)
+                Chunk::Entities(name.to_string(), entity_rows(rows)?)
             }
-            "streams" => {
-                let mut out = Vec::with_capacity(rows.len() / 2);
-                for row in rows.chunks(2) {
-                    let [name, Value::Bytes(refs)] = row else {
-                        return Err(bad("a stream row is not [name, packed refs]"));
-                    };
-                    out.push((Arc::from(text(name)?), packed_refs(refs)?));
-                }
-                Chunk::Streams(out)
-            }
+            "streams" => Chunk::Streams(stream_rows(rows)?),
             "ids" => {
                 let generation = required("generation")?;
                 if generation > 1 {
                     return Err(format!("event id generation {generation}"));
                 }
-                let mut out = Vec::with_capacity(rows.len() / 5);
-                for row in rows.chunks(5) {
-                    let [id, stream, version, position, at] = row else {
-                        return Err(bad("an event id row is short"));
-                    };
-                    let location = EventLocation {
-                        stream: Arc::from(text(stream)?),
-                        version: number(version)?,
-                        position: number(position)?,
-                        at: record_ref(at)?,
-                    };
-                    out.push((Arc::from(text(id)?), location));
-                }
-                Chunk::Ids(generation, out)
+                Chunk::Ids(generation, id_rows(rows)?)
             }
-            "counts" => {
-                let mut out = Vec::with_capacity(rows.len() / 2);
-                for row in rows.chunks(2) {
-                    let [event_type, n] = row else {
-                        return Err(bad("a count row is short"));
-                    };
-                    out.push((text(event_type)?.to_string(), number(n)?));
-                }
-                Chunk::Counts(out)
-            }
+            "counts" => Chunk::Counts(count_rows(rows)?),
             other => return Err(format!("unknown record kind {other:?}")),
         })
     }

@@ -11,6 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::state::record_ref::{self, RecordRef};
+use crate::state::State;
 use crate::storage::frame::{self, ScanEnd};
 use crate::storage::log;
 use crate::storage::recovery::{self, Mode};
@@ -43,6 +44,8 @@ impl Report {
     }
 }
 
+/// Checks the log segments, the replay of the whole log, every snapshot, and that the
+/// newest snapshot plus the log after it equals that replay.
 pub fn verify(data_dir: &Path) -> anyhow::Result<Report> {
     anyhow::ensure!(
         data_dir.is_dir(),
@@ -50,6 +53,25 @@ pub fn verify(data_dir: &Path) -> anyhow::Result<Report> {
         data_dir.display()
     );
     let mut report = Report::default();
+    scan_segments(data_dir, &mut report)?;
+    let replayed = if report.problems.is_empty() {
+        replay_all(data_dir, &mut report)
+    } else {
+        None
+    };
+    let snapshots = snapshot_files::list(data_dir)?;
+    for (_, path) in &snapshots {
+        read_snapshot(path, &mut report);
+    }
+    if let (Some(full), Some(_)) = (&replayed, snapshots.last()) {
+        compare_start_up(data_dir, full, &mut report);
+    }
+    Ok(report)
+}
+
+/// Scans each segment's framing: a torn tail on the last one is a note, any other
+/// damage a problem, and the first one where `repair` would cut.
+fn scan_segments(data_dir: &Path, report: &mut Report) -> anyhow::Result<()> {
     let numbers = log::list(data_dir)?;
     if numbers.is_empty() {
         report.note(format!(
@@ -83,58 +105,61 @@ pub fn verify(data_dir: &Path) -> anyhow::Result<Report> {
             }
         }
     }
-    let replayed = if report.problems.is_empty() {
-        match recovery::load(data_dir, Mode::ReadOnly, false) {
-            Ok(loaded) => {
-                report.ok(format!(
-                    "the whole log replays: position {}, {} entities",
-                    loaded.state.position(),
-                    loaded.state.entity_count_total()
-                ));
-                Some(loaded.state)
-            }
-            Err(e) => {
-                report.problem(format!("replaying the log failed: {e:#}"));
-                None
-            }
+    Ok(())
+}
+
+/// The state the whole log replays to, without snapshots.
+fn replay_all(data_dir: &Path, report: &mut Report) -> Option<State> {
+    match recovery::load(data_dir, Mode::ReadOnly, false) {
+        Ok(loaded) => {
+            report.ok(format!(
+                "the whole log replays: position {}, {} entities",
+                loaded.state.position(),
+                loaded.state.entity_count_total()
+            ));
+            Some(loaded.state)
         }
-    } else {
-        None
-    };
-    let all = snapshot_files::list(data_dir)?;
-    for (_, path) in &all {
-        match fs::read(path)
-            .map_err(|e| e.to_string())
-            .and_then(|b| snapshot_format::read(&b))
-        {
-            Ok((state, header)) => report.ok(format!(
-                "{}: position {}, {} entities, log point {}",
-                path.display(),
-                header.position,
-                state.entity_count_total(),
-                header.log_at
+        Err(e) => {
+            report.problem(format!("replaying the log failed: {e:#}"));
+            None
+        }
+    }
+}
+
+fn read_snapshot(path: &Path, report: &mut Report) {
+    match fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| snapshot_format::read(&b))
+    {
+        Ok((state, header)) => report.ok(format!(
+            "{}: position {}, {} entities, log point {}",
+            path.display(),
+            header.position,
+            state.entity_count_total(),
+            header.log_at
+        )),
+        Err(why) => report.problem(format!("{}: {why}", path.display())),
+    }
+}
+
+/// Start-up as the server does it (the newest usable snapshot, then the log) must
+/// build the state the whole log replays to.
+fn compare_start_up(data_dir: &Path, full: &State, report: &mut Report) {
+    match recovery::load(data_dir, Mode::ReadOnly, true) {
+        Ok(loaded) => match loaded.state.difference(full) {
+            None => report.ok(format!(
+                "start-up from {} plus the log after it equals the replay of the whole log",
+                loaded
+                    .report
+                    .snapshot
+                    .map_or("no snapshot".to_string(), |(p, _)| p.display().to_string())
             )),
-            Err(why) => report.problem(format!("{}: {why}", path.display())),
-        }
+            Some(difference) => report.problem(format!(
+                "start-up from the newest snapshot disagrees with the log: {difference}"
+            )),
+        },
+        Err(e) => report.problem(format!("start-up from the snapshots failed: {e:#}")),
     }
-    if let (Some(full), Some(_)) = (&replayed, all.last()) {
-        match recovery::load(data_dir, Mode::ReadOnly, true) {
-            Ok(loaded) => match loaded.state.difference(full) {
-                None => report.ok(format!(
-                    "start-up from {} plus the log after it equals the replay of the whole log",
-                    loaded
-                        .report
-                        .snapshot
-                        .map_or("no snapshot".to_string(), |(p, _)| p.display().to_string())
-                )),
-                Some(difference) => report.problem(format!(
-                    "start-up from the newest snapshot disagrees with the log: {difference}"
-                )),
-            },
-            Err(e) => report.problem(format!("start-up from the snapshots failed: {e:#}")),
-        }
-    }
-    Ok(report)
 }
 
 /// Cuts the log at the first damage `verify` found, moving the cut part, every later
