@@ -1,4 +1,4 @@
-//! A small blocking client, for the `resident` CLI and for tests.
+//! A small blocking client, for the `resident` CLI.
 
 use std::os::unix::net::UnixStream;
 use std::path::Path;

@@ -358,7 +358,7 @@ impl Plan {
 
 impl Plan {
     /// How count, exists, sum, min, max or avg over every matching row is answered; must
-    /// say what `execute` does.
+    /// say what `run` does.
     fn describe_aggregate(&self, query: &Query, walk: &str, filter: &str) -> String {
         let index_only = matches!(self.source, Source::Index(_));
         if !self.exact {

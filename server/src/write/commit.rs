@@ -1,5 +1,6 @@
-//! Turns a `commit` request into numbered events against a state: idempotency,
-//! expected versions, then the projection rules. Pure; the writer supplies the clock.
+//! The `commit` request: parsed from the wire, then turned into numbered events against
+//! a state: idempotency, expected versions, then the projection rules; and its answer.
+//! Pure; the writer supplies the clock.
 
 use std::collections::HashSet;
 use std::sync::Arc;
