@@ -269,16 +269,13 @@ pub fn commit_args(request: &CommitRequest) -> Vec<(&'static str, Value)> {
                 ("id", Value::from(e.id.as_str())),
                 ("type", Value::from(e.event_type.as_str())),
                 ("data", e.data.clone()),
+                ("meta", Value::Map(e.meta.clone())),
             ])
         });
-        let expected = match s.expected {
-            Expected::Version(v) => Value::from(v),
-            Expected::Any => Value::from("any"),
-        };
         map::build(vec![
             ("aggregate", Value::from(s.aggregate.as_str())),
             ("id", Value::from(s.key.as_str())),
-            ("expected", expected),
+            ("expected", s.expected.to_value()),
             ("events", Value::Array(events.collect())),
         ])
     });

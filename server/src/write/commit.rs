@@ -25,7 +25,8 @@ pub enum Expected {
 }
 
 impl Expected {
-    fn to_value(self) -> Value {
+    /// As a request and a conflict's details say it: the version, or `"any"`.
+    pub fn to_value(self) -> Value {
         match self {
             Expected::Version(v) => Value::from(v),
             Expected::Any => Value::from("any"),
