@@ -2,6 +2,7 @@
 #
 #   make run     build everything and start residentd with the bank example
 #   make test    the full test suite (Rust unit and integration tests, PHPUnit on real parts)
+#   make check   the fast checks for the edit loop (format, clippy, unit tests, layers, php -l)
 #
 # Both install what is missing first (Debian 12 packages, see APT_PACKAGES).
 
@@ -21,12 +22,14 @@ APT_PACKAGES := php8.2-cli php8.2-dev php8.2-mbstring php8.2-xml clang libclang-
                 phpunit composer redis-server php8.2-redis php8.2-fpm libfcgi-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build run test test-rust test-ext test-php lint stubs stubs-check bench install uninstall clean \
+.PHONY: help deps build run test test-rust test-ext test-php lint check layers php-lint stubs stubs-check bench \
+        install uninstall clean \
         bench-http bench-http-check bench-http-deps bench-report
 
 help:
 	@echo "make run      build, start residentd (socket $(SOCKET)) and the bank example on http://127.0.0.1:$(PORT)/"
 	@echo "make test     build and run every test"
+	@echo "make check    the edit loop: fmt --check, clippy, Rust unit tests, the layer check, php -l"
 	@echo "make lint     cargo fmt --check and clippy -D warnings"
 	@echo "make bench    Account::find() against phpredis GET; queries against PostgreSQL and SQLite;"
 	@echo "              durable commits (1, 8, 64 clients) against redis-server with appendfsync always;"
@@ -62,7 +65,7 @@ build: deps
 run: build
 	SOCKET=$(SOCKET) DATA=$(DATA) PORT=$(PORT) RESIDENTD=$(RESIDENTD) EXTENSION=$(EXTENSION) examples/bank/run.sh
 
-test: build test-rust test-ext test-php bench-http-check stubs-check
+test: build layers test-rust test-ext test-php bench-http-check stubs-check
 
 # The disk-full test mounts a small tmpfs, so it needs root or passwordless sudo.
 test-rust:
@@ -82,6 +85,22 @@ test-php:
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+# The edit loop: what can be checked in a minute or two, without starting a server.
+check: lint layers php-lint
+	cargo test --workspace --lib --bins
+
+# Each crate's modules import each other without cycles, and each top-level module only
+# the layers after it (tools/layers; a,b are side by side and import neither the other).
+LAYERS := cargo run --quiet -p resident-layers --
+layers:
+	$(LAYERS) server/src server,testkit net,config write,query storage state cbor error
+	$(LAYERS) protocol/src frame,map,error_code
+
+# PHP syntax of every PHP file we ship or test with (php -l reads one file at a time).
+php-lint:
+	@find php-lib/src tests examples bench -name '*.php' -not -path '*/vendor/*' -print0 \
+		| xargs -0 -n1 -P2 php -l >/dev/null && echo "php -l: no syntax errors"
 
 # The stubs are generated from the extension itself (cargo-php reads a debug build).
 CARGO_PHP := $(HOME)/.cargo/bin/cargo-php

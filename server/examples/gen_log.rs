@@ -13,14 +13,12 @@ use std::time::Instant;
 
 use clap::Parser;
 use resident_protocol::{map, Value};
-use resident_server::event::{stream_name, StoredEvent};
-use resident_server::fsync::Fsync;
-use resident_server::log::frame_record;
-use resident_server::record::{encode_commit, encode_schema};
-use resident_server::schema::SchemaPart;
-use resident_server::segments::{self, Log};
-use resident_server::state::State;
-use resident_server::wire::Node;
+use resident_server::state::event::{stream_name, StoredEvent};
+use resident_server::storage::frame::frame_record;
+use resident_server::storage::fsync::Fsync;
+use resident_server::storage::log::{self, Log};
+use resident_server::storage::record::{encode_commit, encode_schema};
+use resident_server::testkit;
 
 #[derive(Parser)]
 struct Args {
@@ -40,14 +38,15 @@ const WRITE_BYTES: usize = 1 << 20;
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     anyhow::ensure!(
-        segments::list(&args.data)?.is_empty(),
+        log::list(&args.data)?.is_empty(),
         "{} already holds a log",
         args.data.display()
     );
     let started = Instant::now();
-    let mut log = Log::open(&args.data, 1, segments::SEGMENT_BYTES_DEFAULT, Fsync::Never)?;
+    let mut log = Log::open(&args.data, 1, log::SEGMENT_BYTES_DEFAULT, Fsync::Never)?;
     let mut framed = Vec::new();
-    frame_record(&encode_schema(&bank_schema()?), &mut framed);
+    let bank = testkit::state_with(&testkit::example_bank_part());
+    frame_record(&encode_schema(bank.schema()), &mut framed);
     let mut position = 0u64;
     for version in 1..=args.events_per_entity {
         for entity in 0..args.entities {
@@ -64,8 +63,8 @@ fn main() -> anyhow::Result<()> {
             let event = StoredEvent {
                 id: uuid(position, 1),
                 event_type: event_type.to_string(),
-                stream: Arc::from(stream_name("AccountAggregateRoot", &key)),
-                aggregate: "AccountAggregateRoot".to_string(),
+                stream: Arc::from(stream_name(testkit::AGGREGATE, &key)),
+                aggregate: testkit::AGGREGATE.to_string(),
                 key,
                 version,
                 position,
@@ -91,7 +90,7 @@ fn main() -> anyhow::Result<()> {
         args.entities,
         args.data.display(),
         started.elapsed().as_secs_f64(),
-        segments::list(&args.data)?.len()
+        log::list(&args.data)?.len()
     );
     Ok(())
 }
@@ -118,75 +117,4 @@ fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
-}
-
-/// The bank schema of the PHP example: Account {uuid, name, balance (indexed)}.
-fn bank_schema() -> anyhow::Result<resident_server::schema::Schema> {
-    let text = |s: &str| Value::from(s);
-    let field = |name: &str, ty: &str| {
-        let mut entries = vec![
-            ("name", text(name)),
-            ("type", text(ty)),
-            ("nullable", Value::Bool(false)),
-        ];
-        if ty == "int" {
-            entries.push(("default", Value::from(0)));
-        }
-        map::build(entries)
-    };
-    let rule = |op: &str, field: &str, field_op: &str, prop: &str| {
-        map::build(vec![
-            ("op", text(op)),
-            ("entity", text("Account")),
-            ("id", Value::Null),
-            (
-                "fields",
-                Value::Array(vec![map::build(vec![
-                    ("field", text(field)),
-                    ("op", text(field_op)),
-                    ("prop", text(prop)),
-                ])]),
-            ),
-        ])
-    };
-    let event = |name: &str, rule: Value| {
-        map::build(vec![
-            ("name", text(name)),
-            ("rules", Value::Array(vec![rule])),
-        ])
-    };
-    let register = map::build(vec![
-        (
-            "entities",
-            Value::Array(vec![map::build(vec![
-                ("name", text("Account")),
-                ("id", text("uuid")),
-                (
-                    "fields",
-                    Value::Array(vec![
-                        field("uuid", "string"),
-                        field("name", "string"),
-                        field("balance", "int"),
-                    ]),
-                ),
-                ("indexes", Value::Array(vec![text("balance")])),
-            ])]),
-        ),
-        (
-            "events",
-            Value::Array(vec![
-                event("AccountOpened", rule("create", "name", "set", "name")),
-                event(
-                    "BalanceIncreased",
-                    rule("update", "balance", "add", "amount"),
-                ),
-            ]),
-        ),
-    ]);
-    let part = SchemaPart::parse(&Node::root(&register, "register"))
-        .map_err(|e| anyhow::anyhow!(e.message))?;
-    let mut state = State::default();
-    let (_, schema) = resident_server::register::execute(&mut state, &part)
-        .map_err(|e| anyhow::anyhow!(e.message))?;
-    schema.ok_or_else(|| anyhow::anyhow!("the schema did not register"))
 }

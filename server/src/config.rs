@@ -7,8 +7,9 @@ use anyhow::Context;
 use clap::Parser;
 use serde::Deserialize;
 
-use crate::fsync::Fsync;
-use crate::segments::{SEGMENT_BYTES_CEILING, SEGMENT_BYTES_DEFAULT};
+use crate::state::record_ref::SEGMENT_BYTES_CEILING;
+use crate::storage::fsync::Fsync;
+use crate::storage::log::SEGMENT_BYTES_DEFAULT;
 
 pub const SOCKET_DEFAULT: &str = "/run/resident/resident.sock";
 pub const DATA_DEFAULT: &str = "/var/lib/resident";

@@ -6,16 +6,19 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use arc_swap::ArcSwap;
+use tokio::net::UnixListener;
 use tokio::sync::mpsc;
 
 use crate::config::Config;
-use crate::handler::Context;
-use crate::listener::{self, Accept};
-use crate::request::Limits;
-use crate::segments::Log;
-use crate::snapshots::{self, Retention, Snapshotter};
-use crate::writer::{SnapshotSchedule, Writer};
-use crate::{lockfile, recovery, shutdown};
+use crate::net::context::{Context, Limits};
+use crate::net::listener::{self, Accept};
+use crate::net::shutdown;
+use crate::state::State;
+use crate::storage::log::Log;
+use crate::storage::snapshot_files::{self, Retention};
+use crate::storage::snapshot_writer::Snapshotter;
+use crate::storage::{lockfile, recovery};
+use crate::write::writer::{SnapshotSchedule, Writer};
 
 /// How long connections get to finish their request in hand after a stop signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -25,35 +28,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data)
         .with_context(|| format!("cannot create data directory {}", config.data.display()))?;
     let _lock = lockfile::acquire(&config.data)?;
-    snapshots::remove_leftovers(&config.data).context("cannot clean the snapshot directory")?;
-    let loaded = recovery::load(&config.data, recovery::Mode::Start, true)?;
-    report(&loaded);
-    let log = Log::open(
-        &config.data,
-        loaded.log_end.segment(),
-        config.segment_bytes,
-        config.fsync,
-    )?;
+    let (loaded, log) = recover(&config)?;
     let published = Arc::new(ArcSwap::from_pointee(loaded.state.clone()));
-    let snapshotter = Snapshotter::spawn(
-        &config.data,
-        Retention {
-            keep: config.snapshots_keep,
-            prune_log: config.prune_log,
-        },
-    )
-    .context("cannot start the snapshot thread")?;
-    let schedule = SnapshotSchedule {
-        every_events: config.snapshot_every_events,
-        every: Duration::from_secs(config.snapshot_every_minutes.saturating_mul(60)),
-    };
-    let writer = Writer::spawn(
-        loaded.state,
-        log,
-        published.clone(),
-        Some((snapshotter.clone(), schedule)),
-    )
-    .context("cannot start the writer thread")?;
+    let (writer, snapshotter) = start_writing(&config, loaded.state, log, published.clone())?;
     let listener = listener::bind(
         &config.socket,
         config.socket_mode,
@@ -66,7 +43,6 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         "residentd ready"
     );
-
     let ctx = Arc::new(Context {
         published,
         writer: writer.handle(),
@@ -81,18 +57,72 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         started,
         connections: AtomicUsize::new(0),
     });
+    serve_until_signal(&config, listener, ctx).await?;
+    writer.stop().await;
+    if let Err(e) = std::fs::remove_file(&config.socket) {
+        tracing::warn!(socket = %config.socket.display(), error = %e, "could not remove the socket file");
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The state the data directory holds, and its log opened for appends.
+fn recover(config: &Config) -> anyhow::Result<(recovery::Loaded, Log)> {
+    snapshot_files::remove_leftovers(&config.data)
+        .context("cannot clean the snapshot directory")?;
+    let loaded = recovery::load(&config.data, recovery::Mode::Start, true)?;
+    report(&loaded);
+    let log = Log::open(
+        &config.data,
+        loaded.log_end.segment(),
+        config.segment_bytes,
+        config.fsync,
+    )?;
+    Ok((loaded, log))
+}
+
+/// The snapshot thread, and the writer thread that owns `state` and `log` from now on.
+fn start_writing(
+    config: &Config,
+    state: State,
+    log: Log,
+    published: Arc<ArcSwap<State>>,
+) -> anyhow::Result<(Writer, Snapshotter)> {
+    let snapshotter = Snapshotter::spawn(
+        &config.data,
+        Retention {
+            keep: config.snapshots_keep,
+            prune_log: config.prune_log,
+        },
+    )
+    .context("cannot start the snapshot thread")?;
+    let schedule = SnapshotSchedule {
+        every_events: config.snapshot_every_events,
+        every: Duration::from_secs(config.snapshot_every_minutes.saturating_mul(60)),
+    };
+    let writer = Writer::spawn(state, log, published, Some((snapshotter.clone(), schedule)))
+        .context("cannot start the writer thread")?;
+    Ok((writer, snapshotter))
+}
+
+/// Accepts connections until SIGTERM or SIGINT, then lets the connections finish the
+/// request in hand, for at most [`DRAIN_TIMEOUT`].
+async fn serve_until_signal(
+    config: &Config,
+    listener: UnixListener,
+    ctx: Arc<Context>,
+) -> anyhow::Result<()> {
     let (trigger, shutdown) = shutdown::channel();
     let (done, mut all_done) = mpsc::channel::<()>(1);
     let accept = Accept {
         listener,
-        ctx: ctx.clone(),
+        ctx,
         connections_max: config.connections_max,
         allow_uids: config.allow_uid.clone(),
         shutdown,
         done,
     };
     let accepting = tokio::spawn(accept.run());
-
     let signal = shutdown::signal()
         .await
         .context("cannot install signal handlers")?;
@@ -102,18 +132,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     );
     trigger.fire();
     let _ = accepting.await;
-    drop(ctx);
     if tokio::time::timeout(DRAIN_TIMEOUT, all_done.recv())
         .await
         .is_err()
     {
         tracing::warn!("some connections did not finish in time; closing them");
     }
-    writer.stop().await;
-    if let Err(e) = std::fs::remove_file(&config.socket) {
-        tracing::warn!(socket = %config.socket.display(), error = %e, "could not remove the socket file");
-    }
-    tracing::info!("stopped");
     Ok(())
 }
 

@@ -1,17 +1,23 @@
-//! Builders shared by the unit tests: a bank schema that exercises every rule op.
+//! The bank schema and its builders, for every test: the unit tests, `server/tests`, the
+//! benchmarks in `server/benches` and `examples/gen_log`. Compiled always (so that those
+//! can use it) and hidden from the docs; the server itself never calls it.
+//!
+//! One bank: [`bank_part`] exercises every rule op, and [`example_bank_part`] is the
+//! part of it that `examples/bank` declares (an `Account` with `uuid`, `name` and an
+//! indexed `balance`), for the tests and programs that stand in for that application.
 
 use std::sync::Arc;
 
 use resident_protocol::{map, Value};
 
-use crate::commit::{self, CommitOutcome, CommitRequest, Expected, NewEvent, StreamWrite};
 use crate::error::ServerError;
-use crate::event::StoredEvent;
-use crate::event_reader::RecordSource;
-use crate::register;
-use crate::schema::*;
-use crate::segments::RecordRef;
+use crate::state::event::StoredEvent;
+use crate::state::record_ref::RecordRef;
+use crate::state::schema::*;
 use crate::state::State;
+use crate::storage::event_reader::RecordSource;
+use crate::write::commit::{self, CommitOutcome, CommitRequest, Expected, NewEvent, StreamWrite};
+use crate::write::register;
 
 pub const AGGREGATE: &str = "AccountAggregateRoot";
 pub const RECORDED_AT: &str = "2026-01-02T03:04:05.123456Z";
@@ -166,11 +172,38 @@ pub fn bank_part() -> SchemaPart {
     }
 }
 
+/// The bank of `examples/bank`: [`bank_part`] cut to the fields and events that
+/// application declares.
+pub fn example_bank_part() -> SchemaPart {
+    let mut part = bank_part();
+    part.entities[0]
+        .fields
+        .retain(|f| ["uuid", "name", "balance"].contains(&f.name.as_str()));
+    part.events.retain(|e| {
+        ["AccountOpened", "BalanceIncreased", "AccountClosed"].contains(&e.name.as_str())
+    });
+    part
+}
+
+/// A state with `part` registered.
+pub fn state_with(part: &SchemaPart) -> State {
+    let mut state = State::default();
+    register::execute(&mut state, part).expect("the schema is valid");
+    state
+}
+
 /// A state with the bank schema registered.
 pub fn bank() -> State {
-    let mut state = State::default();
-    register::execute(&mut state, &bank_part()).expect("the bank schema is valid");
-    state
+    state_with(&bank_part())
+}
+
+/// The fields of a `register` request for `part`, as a client sends them.
+pub fn register_args(part: &SchemaPart) -> Vec<(&'static str, Value)> {
+    let schema = Schema::default().merged(part).to_value();
+    ["entities", "events"]
+        .into_iter()
+        .map(|k| (k, map::get(&schema, k).cloned().unwrap_or(Value::Null)))
+        .collect()
 }
 
 pub fn data(entries: Vec<(&str, Value)>) -> Value {
@@ -188,13 +221,65 @@ pub fn new_event(id: &str, event_type: &str, entries: Vec<(&str, Value)>) -> New
 
 pub fn write(key: &str, expected: Expected, events: Vec<NewEvent>) -> CommitRequest {
     CommitRequest {
-        streams: vec![StreamWrite {
-            aggregate: AGGREGATE.to_string(),
-            key: key.to_string(),
-            expected,
-            events,
-        }],
+        streams: vec![stream_write(key, expected, events)],
     }
+}
+
+/// Events for account `key`'s stream.
+pub fn stream_write(key: &str, expected: Expected, events: Vec<NewEvent>) -> StreamWrite {
+    StreamWrite {
+        aggregate: AGGREGATE.to_string(),
+        key: key.to_string(),
+        expected,
+        events,
+    }
+}
+
+/// A commit creating a stream for each `(account key, events)`.
+pub fn new_streams(streams: impl IntoIterator<Item = (String, Vec<NewEvent>)>) -> CommitRequest {
+    CommitRequest {
+        streams: streams
+            .into_iter()
+            .map(|(key, events)| stream_write(&key, Expected::Version(0), events))
+            .collect(),
+    }
+}
+
+/// The events that open account `key` with `name` and `balance`.
+pub fn opening(key: &str, name: &str, balance: i64) -> Vec<NewEvent> {
+    vec![
+        new_event(
+            &format!("{key}-opened"),
+            "AccountOpened",
+            vec![("name", Value::from(name))],
+        ),
+        new_event(
+            &format!("{key}-funded"),
+            "BalanceIncreased",
+            vec![("amount", Value::from(balance))],
+        ),
+    ]
+}
+
+/// The fields of a `commit` request for `request`, as a client sends them.
+pub fn commit_args(request: &CommitRequest) -> Vec<(&'static str, Value)> {
+    let streams = request.streams.iter().map(|s| {
+        let events = s.events.iter().map(|e| {
+            map::build(vec![
+                ("id", Value::from(e.id.as_str())),
+                ("type", Value::from(e.event_type.as_str())),
+                ("data", e.data.clone()),
+                ("meta", Value::Map(e.meta.clone())),
+            ])
+        });
+        map::build(vec![
+            ("aggregate", Value::from(s.aggregate.as_str())),
+            ("id", Value::from(s.key.as_str())),
+            ("expected", s.expected.to_value()),
+            ("events", Value::Array(events.collect())),
+        ])
+    });
+    vec![("streams", Value::Array(streams.collect()))]
 }
 
 /// Commit records kept in memory, standing in for the log where tests need events
@@ -240,6 +325,17 @@ pub fn run(state: &mut State, request: &CommitRequest) -> Result<CommitOutcome, 
         }
         Ok(outcome)
     })
+}
+
+/// Commits without keeping the events for resends, as a bulk load wants (a resend of
+/// them fails); `state` is untouched on error.
+pub fn run_unrecorded(
+    state: &mut State,
+    request: &CommitRequest,
+) -> Result<CommitOutcome, ServerError> {
+    let at = ref_after(state.position());
+    let nothing = MemoryRecords::default();
+    commit::execute(state, request, RECORDED_AT, at, &nothing).map(|(outcome, _)| outcome)
 }
 
 /// Opens account `key` named after it.

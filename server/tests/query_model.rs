@@ -8,16 +8,14 @@ use std::cmp::Ordering;
 
 use proptest::prelude::*;
 use resident_protocol::{map, Value};
-use resident_server::commit::{self, CommitRequest, Expected, NewEvent, StreamWrite};
-use resident_server::event_reader::LogRecords;
-use resident_server::like::Pattern;
-use resident_server::query::{Aggregate, CmpOp, Dir, Filter, OrderBy, Query, Select};
-use resident_server::register;
-use resident_server::schema::{
+use resident_server::query::like::Pattern;
+use resident_server::query::parse::{Aggregate, CmpOp, Dir, Filter, OrderBy, Query, Select};
+use resident_server::state::schema::{
     EntityDef, EventDef, FieldDef, FieldOp, FieldRule, FieldType, Rule, RuleOp, SchemaPart, Source,
 };
-use resident_server::segments::RecordRef;
 use resident_server::state::State;
+use resident_server::testkit;
+use resident_server::write::commit::{CommitRequest, Expected, NewEvent, StreamWrite};
 
 const ROWS_MAX: usize = 12;
 /// Fields of `Item`, with their types; `b` is the only one without an index.
@@ -204,7 +202,7 @@ fn condition() -> impl Strategy<Value = Filter> {
             });
         let within = (prop::collection::vec(operand(field), 0..4), any::<bool>()).prop_map(
             move |(mut values, negated)| {
-                values.sort_by(resident_server::order::compare);
+                values.sort_by(resident_server::state::order::compare);
                 Filter::In {
                     field: field.to_string(),
                     values,
@@ -316,8 +314,7 @@ fn case() -> impl Strategy<Value = Case> {
 // ---- building the state -----------------------------------------------------------
 
 fn build(commits: &[(String, Vec<Op>)]) -> State {
-    let mut state = State::default();
-    register::execute(&mut state, &schema()).expect("the schema is valid");
+    let mut state = testkit::state_with(&schema());
     let mut next_event = 0u64;
     for (key, ops) in commits {
         let mut events = Vec::new();
@@ -356,14 +353,7 @@ fn build(commits: &[(String, Vec<Op>)]) -> State {
                 events,
             }],
         };
-        let at = RecordRef::new(1, state.position());
-        if let Err(e) = commit::execute(
-            &mut state,
-            &request,
-            "2026-01-01T00:00:00.000000Z",
-            at,
-            &LogRecords::new(std::path::Path::new("/nonexistent")),
-        ) {
+        if let Err(e) = testkit::run_unrecorded(&mut state, &request) {
             // Only a drop of a missing entity may fail; it changes nothing, as live.
             assert_eq!(e.code, "not_found", "{}", e.message);
         }
@@ -644,8 +634,8 @@ fn query_of(state: &State, case: &Case) -> Query {
 fn check_case(state: &State, case: &Case) -> Result<(), TestCaseError> {
     let q = query_of(state, case);
     // Decoded from the spliced answer frame, as a client reads it.
-    let got = resident_server::execute::run(state, &q, ROWS_MAX)
-        .map(|fields| resident_server::answer::decode(&fields));
+    let got = resident_server::query::run::run(state, &q, ROWS_MAX)
+        .map(|fields| resident_server::cbor::answer::decode(&fields));
     match (naive(state, &q), got) {
         (Expected2::Limit, Err(e)) => prop_assert_eq!(e.code, "limit", "{}", e.message),
         (Expected2::Limit, Ok(fields)) => {
@@ -661,7 +651,7 @@ fn check_case(state: &State, case: &Case) -> Result<(), TestCaseError> {
             prop_assert!(false, "expected {expected:?}, got error {e:?}")
         }
         (Expected2::Fields(expected), Ok(fields)) => {
-            let plan = resident_server::plan::choose(&register_def(), &q, |f| {
+            let plan = resident_server::query::plan::choose(&register_def(), &q, |f| {
                 state.index("Item", f).is_some()
             });
             let expected = Value::Map(
@@ -690,8 +680,8 @@ fn check_case(state: &State, case: &Case) -> Result<(), TestCaseError> {
             let mut seen: Vec<Value> = Vec::new();
             let mut page = q.clone();
             for _ in 0..=all.len() {
-                let fields = resident_server::execute::run(state, &page, ROWS_MAX)
-                    .map(|fields| resident_server::answer::decode(&fields))
+                let fields = resident_server::query::run::run(state, &page, ROWS_MAX)
+                    .map(|fields| resident_server::cbor::answer::decode(&fields))
                     .map_err(|e| TestCaseError::fail(e.message))?;
                 let rows = fields
                     .iter()

@@ -11,7 +11,7 @@ use App\BalanceController;
 use PHPUnit\Framework\TestCase;
 use Resident\Exception\NotFound;
 
-/** DESIGN.md's story: open accounts, increase balances, read them back from server memory. */
+/** The bank story, through the write and read paths of docs/ARCHITECTURE.md: open accounts, increase balances, read them back from server memory. */
 final class BankStoryTest extends TestCase
 {
     public function testOpenIncreaseAndReadBack(): void

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use resident_protocol::{map, Value};
-use resident_server::client::Client;
+use resident_server::net::client::Client;
 
 #[derive(Parser)]
 #[command(name = "resident", version, about = "Admin CLI for residentd")]
@@ -107,8 +107,8 @@ fn verify(data: &std::path::Path, repair: bool) -> Result<(), String> {
     }
     // The lock tells us whether a server is using the directory: verifying under a
     // running server would race its writes, and repairing would corrupt them.
-    let _lock = resident_server::lockfile::acquire(data).map_err(|e| format!("{e:#}"))?;
-    let report = resident_server::verify::verify(data).map_err(|e| format!("{e:#}"))?;
+    let _lock = resident_server::storage::lockfile::acquire(data).map_err(|e| format!("{e:#}"))?;
+    let report = resident_server::storage::verify::verify(data).map_err(|e| format!("{e:#}"))?;
     for line in &report.lines {
         println!("{line}");
     }
@@ -118,8 +118,8 @@ fn verify(data: &std::path::Path, repair: bool) -> Result<(), String> {
     }
     match (repair, report.cut_at) {
         (true, Some(cut_at)) => {
-            let done =
-                resident_server::verify::repair(data, cut_at).map_err(|e| format!("{e:#}"))?;
+            let done = resident_server::storage::verify::repair(data, cut_at)
+                .map_err(|e| format!("{e:#}"))?;
             for line in done {
                 println!("repaired {line}");
             }

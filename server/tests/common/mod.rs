@@ -1,5 +1,5 @@
 //! What the integration tests share: a real residentd process, a raw protocol client,
-//! and builders for the bank schema and its commits.
+//! and builders for requests; the bank schema itself is the test kit's.
 #![allow(dead_code)] // each test binary uses its own subset
 
 use std::io::Read;
@@ -12,6 +12,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use resident_protocol::frame;
 use resident_protocol::{map, Value};
+use resident_server::testkit;
 
 pub struct Server {
     pub child: Child,
@@ -208,68 +209,9 @@ pub fn list(items: Vec<Value>) -> Value {
     Value::Array(items)
 }
 
-pub fn field(name: &str, ty: &str, default: Option<Value>) -> Value {
-    let mut e = vec![
-        ("name", text(name)),
-        ("type", text(ty)),
-        ("nullable", Value::Bool(false)),
-    ];
-    if let Some(d) = default {
-        e.push(("default", d));
-    }
-    obj(e)
-}
-
+/// The `register` request of the bank in `examples/bank`.
 pub fn bank_schema() -> Vec<(&'static str, Value)> {
-    let account = obj(vec![
-        ("name", text("Account")),
-        ("id", text("uuid")),
-        (
-            "fields",
-            list(vec![
-                field("uuid", "string", None),
-                field("name", "string", None),
-                field("balance", "int", Some(Value::from(0))),
-            ]),
-        ),
-        ("indexes", list(vec![text("balance")])),
-    ]);
-    let rule = |op: &str, fields: Vec<Value>| {
-        obj(vec![
-            ("op", text(op)),
-            ("entity", text("Account")),
-            ("id", Value::Null),
-            ("fields", list(fields)),
-        ])
-    };
-    let set = |field: &str, op: &str, prop: &str| {
-        obj(vec![
-            ("field", text(field)),
-            ("op", text(op)),
-            ("prop", text(prop)),
-        ])
-    };
-    let events = list(vec![
-        obj(vec![
-            ("name", text("AccountOpened")),
-            (
-                "rules",
-                list(vec![rule("create", vec![set("name", "set", "name")])]),
-            ),
-        ]),
-        obj(vec![
-            ("name", text("BalanceIncreased")),
-            (
-                "rules",
-                list(vec![rule("update", vec![set("balance", "add", "amount")])]),
-            ),
-        ]),
-        obj(vec![
-            ("name", text("AccountClosed")),
-            ("rules", list(vec![rule("delete", vec![])])),
-        ]),
-    ]);
-    vec![("entities", list(vec![account])), ("events", events)]
+    testkit::register_args(&testkit::example_bank_part())
 }
 
 pub fn event(id: &str, ty: &str, data: Vec<(&str, Value)>) -> Value {

@@ -1,0 +1,8 @@
+//! The write path: `commit` and `register` requests, each parsed and applied to a state
+//! in its own file ([`commit`], [`register`]), and the single writer thread that applies
+//! them in batches, appends them to the log, fsyncs and publishes ([`writer`]). Imports
+//! storage and the layers below it.
+
+pub mod commit;
+pub mod register;
+pub mod writer;
