@@ -3,9 +3,11 @@
 //! Shared by `residentd`, the `resident` CLI and the PHP extension so that all three agree
 //! on framing and limits. The operations themselves are described in `PROTOCOL.md`.
 
+pub mod client;
 pub mod error_code;
 pub mod frame;
 pub mod map;
+pub mod op;
 
 pub use ciborium::Value;
 

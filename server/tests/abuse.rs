@@ -1,8 +1,6 @@
 //! A real `residentd` against hostile or broken clients: every bad request gets an
 //! answer or a close, and the server carries on.
 
-use std::io::Write;
-
 use resident_protocol::frame;
 use resident_protocol::Value;
 
@@ -20,7 +18,7 @@ fn abuse_gets_an_answer_or_a_close_and_the_server_carries_on() {
 
     // Malformed CBOR: answered with id null, then closed.
     let mut c = server.client();
-    c.stream.write_all(&[0, 0, 0, 3, 0xff, 0xfe, 0xfd]).unwrap();
+    c.send_bytes(&[0, 0, 0, 3, 0xff, 0xfe, 0xfd]).unwrap();
     let answer = c.read_raw().expect("an answer");
     assert_eq!(get(&answer, &["id"]), &Value::Null);
     assert_eq!(get(&answer, &["error", "code"]), &text("malformed"));
@@ -28,9 +26,7 @@ fn abuse_gets_an_answer_or_a_close_and_the_server_carries_on() {
 
     // A CBOR value that is not a map.
     let mut c = server.client();
-    c.stream
-        .write_all(&frame::encode(&Value::from(42)))
-        .unwrap();
+    c.send_bytes(&frame::encode(&Value::from(42))).unwrap();
     assert_eq!(
         get(&c.read_raw().unwrap(), &["error", "code"]),
         &text("malformed")
@@ -39,7 +35,7 @@ fn abuse_gets_an_answer_or_a_close_and_the_server_carries_on() {
 
     // Oversized: answered without reading the body, then closed.
     let mut c = server.client();
-    c.stream.write_all(&5000u32.to_be_bytes()).unwrap();
+    c.send_bytes(&5000u32.to_be_bytes()).unwrap();
     assert_eq!(
         get(&c.read_raw().unwrap(), &["error", "code"]),
         &text("too_large")
@@ -49,7 +45,7 @@ fn abuse_gets_an_answer_or_a_close_and_the_server_carries_on() {
     // Unknown op and a missing id: answered, connection stays open.
     let mut c = server.client();
     c.fails("launch_missiles", vec![], "unknown_op");
-    frame::write_frame(&mut c.stream, &obj(vec![("op", text("hello"))])).unwrap();
+    c.send(&obj(vec![("op", text("hello"))])).unwrap();
     let answer = c.read_raw().unwrap();
     assert_eq!(get(&answer, &["id"]), &Value::Null);
     assert_eq!(get(&answer, &["error", "code"]), &text("bad_request"));
@@ -77,17 +73,14 @@ fn abuse_gets_an_answer_or_a_close_and_the_server_carries_on() {
 
     // A truncated frame, then the client goes away.
     let mut c = server.client();
-    c.stream.write_all(&[0, 0, 0, 50, 0xa1]).unwrap();
+    c.send_bytes(&[0, 0, 0, 50, 0xa1]).unwrap();
     drop(c);
 
     // Pipelined requests are answered in order.
     let mut c = server.client();
     for id in [10u64, 11, 12] {
-        frame::write_frame(
-            &mut c.stream,
-            &obj(vec![("id", Value::from(id)), ("op", text("stats"))]),
-        )
-        .unwrap();
+        c.send(&obj(vec![("id", Value::from(id)), ("op", text("stats"))]))
+            .unwrap();
     }
     for id in [10u64, 11, 12] {
         assert_eq!(get(&c.read_raw().unwrap(), &["id"]), &Value::from(id));
@@ -129,7 +122,7 @@ fn hostile_cbor_lengths_are_refused_without_allocating() {
         let mut c = server.client();
         let mut frame = (body.len() as u32).to_be_bytes().to_vec();
         frame.extend_from_slice(&body);
-        c.stream.write_all(&frame).unwrap();
+        c.send_bytes(&frame).unwrap();
         let answer = c.read_raw().expect("an answer");
         assert_eq!(
             get(&answer, &["error", "code"]),

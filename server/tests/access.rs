@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use resident_protocol::frame;
 use resident_protocol::{map, Value};
 
 mod common;
@@ -29,10 +28,7 @@ fn the_door_socket_mode_connection_limit_and_allowed_uids() {
             let mut c = server.client();
             // A turned-away client may find the socket closed before its request goes
             // out (EPIPE); the `limit` answer sent before the close is still there to read.
-            let _ = frame::write_frame(
-                &mut c.stream,
-                &obj(vec![("id", Value::from(1)), ("op", text("hello"))]),
-            );
+            let _ = c.send(&obj(vec![("id", Value::from(1)), ("op", text("hello"))]));
             let answer = c
                 .read_raw()
                 .expect("an answer: served, or turned away with limit");
@@ -70,10 +66,7 @@ fn the_door_socket_mode_connection_limit_and_allowed_uids() {
         & 0o777;
     assert_eq!(mode, 0o600);
     let mut c = guarded.client();
-    let _ = frame::write_frame(
-        &mut c.stream,
-        &obj(vec![("id", Value::from(1)), ("op", text("hello"))]),
-    );
+    let _ = c.send(&obj(vec![("id", Value::from(1)), ("op", text("hello"))]));
     assert!(
         c.read_raw().is_none(),
         "a uid outside --allow-uid gets no answer"

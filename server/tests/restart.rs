@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
-use resident_protocol::frame;
 use resident_protocol::{map, Value};
 
 mod common;
@@ -128,7 +127,7 @@ fn sigterm_during_commits_loses_nothing_acknowledged() {
                             ]
                             .concat(),
                         );
-                        if frame::write_frame(&mut c.stream, &request).is_err() {
+                        if c.send(&request).is_err() {
                             break;
                         }
                         match c.read_raw() {

@@ -1,11 +1,10 @@
 //! A blocking Resident client for the load: one connection, one commit in flight.
 
-use std::io::BufReader;
-use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
-use resident_protocol::{frame, map, Value};
+use resident_protocol::client::Client;
+use resident_protocol::{map, op, Value};
 
 use crate::load::Session;
 
@@ -19,9 +18,7 @@ const ENTITY: &str = "BenchStream";
 const EVENT: &str = "Appended";
 
 pub struct Resident {
-    reader: BufReader<UnixStream>,
-    writer: UnixStream,
-    next_id: u64,
+    client: Client,
 }
 
 fn text(s: &str) -> Value {
@@ -30,44 +27,22 @@ fn text(s: &str) -> Value {
 
 impl Resident {
     pub fn connect(socket: &Path) -> Result<Resident, String> {
-        let stream = UnixStream::connect(socket)
-            .map_err(|e| format!("connecting to {}: {e}", socket.display()))?;
-        stream
-            .set_read_timeout(Some(ANSWER_TIMEOUT))
-            .map_err(|e| e.to_string())?;
-        let writer = stream.try_clone().map_err(|e| e.to_string())?;
-        let mut client = Resident {
-            reader: BufReader::new(stream),
-            writer,
-            next_id: 1,
-        };
-        client.call(
-            "hello",
-            vec![
-                ("protocol", Value::from(1)),
-                ("client", text("commit-load")),
-            ],
-        )?;
+        let client = Client::connect(socket, ANSWER_TIMEOUT)
+            .map_err(|e| format!("connecting to {}: {e}", socket.display()))?
+            .with_answer_bytes_max(ANSWER_BYTES_MAX);
+        let mut client = Resident { client };
+        client
+            .client
+            .hello("commit-load")
+            .map_err(|e| format!("hello: {e}"))?;
         Ok(client)
     }
 
     /// Sends one request and returns its successful answer; a refusal is an error.
     fn call(&mut self, op: &str, args: Vec<(&str, Value)>) -> Result<Value, String> {
-        let id = self.next_id;
-        self.next_id += 1;
-        let mut entries = vec![("id", Value::from(id)), ("op", text(op))];
-        entries.extend(args);
-        frame::write_frame(&mut self.writer, &map::build(entries))
-            .map_err(|e| format!("{op}: sending: {e}"))?;
-        let answer = frame::read_frame(&mut self.reader, ANSWER_BYTES_MAX)
-            .map_err(|e| format!("{op}: reading the answer: {e}"))?;
-        if map::get(&answer, "id") != Some(&Value::from(id)) {
-            return Err(format!("{op}: answer to another request: {answer:?}"));
-        }
-        if map::get(&answer, "ok") != Some(&Value::Bool(true)) {
-            return Err(format!("{op} refused: {answer:?}"));
-        }
-        Ok(answer)
+        self.client
+            .request(op, args)
+            .map_err(|e| format!("{op}: {e}"))
     }
 
     /// The schema every bench commit uses: one entity per stream that counts its events,
@@ -110,7 +85,7 @@ impl Resident {
             ("rules", Value::Array(vec![rule])),
         ]);
         self.call(
-            "register",
+            op::REGISTER,
             vec![
                 ("entities", Value::Array(vec![entity])),
                 ("events", Value::Array(vec![event])),
@@ -158,7 +133,7 @@ impl Session for ResidentSession {
             ("expected", Value::from(self.versions[stream])),
             ("events", Value::Array(vec![event])),
         ])]);
-        let answer = self.client.call("commit", vec![("streams", streams)])?;
+        let answer = self.client.call(op::COMMIT, vec![("streams", streams)])?;
         // A bench that counted refused or repeated commits would flatter the store.
         let expected = self.versions[stream] + 1;
         let version = map::get(&answer, "streams")

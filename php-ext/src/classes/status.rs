@@ -2,7 +2,7 @@
 
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::Zval;
-use resident_protocol::Value;
+use resident_protocol::{op, Value};
 
 use crate::engine::call;
 use crate::engine::convert;
@@ -11,7 +11,7 @@ use crate::engine::convert;
 #[php_function]
 #[php(name = "Resident\\stats")]
 pub fn stats() -> PhpResult<Zval> {
-    let answer = call::exchange(&[], &[("op", Value::from("stats"))])?;
+    let answer = call::exchange(&[], &[("op", Value::from(op::STATS))])?;
     let fields = match answer {
         Value::Map(entries) => entries
             .into_iter()
@@ -29,7 +29,7 @@ pub fn ping() -> bool {
     call::exchange(
         &[],
         &[
-            ("op", Value::from("hello")),
+            ("op", Value::from(op::HELLO)),
             ("protocol", Value::from(resident_protocol::PROTOCOL_VERSION)),
         ],
     )

@@ -9,7 +9,7 @@ use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use resident_protocol::frame;
-use resident_protocol::{map, Value, FRAME_BYTES_MAX_DEFAULT, PROTOCOL_VERSION};
+use resident_protocol::{map, op, Value, FRAME_BYTES_MAX_DEFAULT, PROTOCOL_VERSION};
 
 use crate::client::cbor;
 use crate::client::failure::Problem;
@@ -65,7 +65,7 @@ impl Connection {
             proven: false,
         };
         let hello = vec![
-            ("op", Value::from("hello")),
+            ("op", Value::from(op::HELLO)),
             ("protocol", Value::from(PROTOCOL_VERSION)),
             ("client", Value::from(CLIENT_NAME)),
         ];

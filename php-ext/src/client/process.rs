@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use resident_protocol::{frame, Value};
+use resident_protocol::{frame, op, Value};
 
 use crate::client::connection::{CallError, Connection, Settings};
 use crate::client::failure::Problem;
@@ -113,7 +113,7 @@ impl Client {
             if self.registered.contains(need.class) {
                 continue;
             }
-            let mut register = vec![("op", Value::from("register"))];
+            let mut register = vec![("op", Value::from(op::REGISTER))];
             if let Value::Map(entries) = need.body {
                 for (k, v) in entries {
                     if let Some(k) = k.as_text() {

@@ -1,7 +1,7 @@
 //! Request bodies and answer lookups for the operations the extension uses.
 //! See protocol/PROTOCOL.md for the operations themselves.
 
-use resident_protocol::{map, Value};
+use resident_protocol::{map, op, Value};
 
 use crate::client::failure::Problem;
 
@@ -9,18 +9,18 @@ pub type Request = Vec<(&'static str, Value)>;
 
 pub fn find(entity: &str, key: &str) -> Request {
     vec![
-        ("op", "find".into()),
+        ("op", op::FIND.into()),
         ("entity", entity.into()),
         ("key", key.into()),
     ]
 }
 
 pub fn all(entity: &str) -> Request {
-    vec![("op", "all".into()), ("entity", entity.into())]
+    vec![("op", op::ALL.into()), ("entity", entity.into())]
 }
 
 pub fn count(entity: &str) -> Request {
-    vec![("op", "count".into()), ("entity", entity.into())]
+    vec![("op", op::COUNT.into()), ("entity", entity.into())]
 }
 
 /// The arguments of the `query` operation (PROTOCOL.md) a query spec may carry.
@@ -31,7 +31,7 @@ pub const QUERY_KEYS: [&str; 8] = [
 /// A `query` request from a spec map (php-lib's `Builder::spec()`); keys outside
 /// [`QUERY_KEYS`] are refused here, so a typo is not silently ignored by the server.
 pub fn query(entity: &str, spec: &[(Value, Value)]) -> Result<Request, Problem> {
-    let mut r: Request = vec![("op", "query".into()), ("entity", entity.into())];
+    let mut r: Request = vec![("op", op::QUERY.into()), ("entity", entity.into())];
     for (k, v) in spec {
         let key = k
             .as_text()
@@ -49,7 +49,7 @@ pub fn query(entity: &str, spec: &[(Value, Value)]) -> Result<Request, Problem> 
 
 pub fn load(aggregate: &str, key: &str, entity: Option<&str>) -> Request {
     let mut r = vec![
-        ("op", "load".into()),
+        ("op", op::LOAD.into()),
         ("aggregate", aggregate.into()),
         ("key", key.into()),
     ];
@@ -86,7 +86,7 @@ pub fn commit(aggregate: &str, id: &str, expected: i64, events: Vec<NewEvent>) -
         ("events", Value::Array(events)),
     ]);
     vec![
-        ("op", "commit".into()),
+        ("op", op::COMMIT.into()),
         ("streams", Value::Array(vec![stream])),
     ]
 }

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use resident_protocol::{map, Value};
-use resident_server::net::client::Client;
+use resident_protocol::client::{CallError, Client};
+use resident_protocol::{map, op, Value};
 
 #[derive(Parser)]
 #[command(name = "resident", version, about = "Admin CLI for residentd")]
@@ -37,6 +37,9 @@ enum Command {
     },
 }
 
+/// A server that has not answered within this is stuck; say so rather than hang.
+const ANSWER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli) {
@@ -52,32 +55,19 @@ fn run(cli: &Cli) -> Result<(), String> {
     if let Command::Verify { data, repair } = &cli.command {
         return verify(data, *repair);
     }
-    let mut client = Client::connect(&cli.socket)
+    let mut client = Client::connect(&cli.socket, ANSWER_TIMEOUT)
         .map_err(|e| format!("cannot connect to {}: {e}", cli.socket.display()))?;
-    let (op, args) = match cli.command {
-        Command::Ping => (
-            "hello",
-            vec![
-                ("protocol", Value::from(1)),
-                ("client", Value::from("resident-cli")),
-            ],
-        ),
-        Command::Stats => ("stats", vec![]),
-        Command::Snapshot => ("snapshot", vec![]),
-        Command::Verify { .. } => unreachable!("verify needs no server"),
-    };
     let started = std::time::Instant::now();
-    let response = client
-        .call(op, args)
-        .map_err(|e| format!("{}: {e}", cli.socket.display()))?;
-    if map::get(&response, "ok").and_then(Value::as_bool) != Some(true) {
-        let error = map::get(&response, "error").cloned().unwrap_or(Value::Null);
-        return Err(format!(
-            "{}: {}",
-            map::get_text(&error, "code").unwrap_or("error"),
-            map::get_text(&error, "message").unwrap_or("")
-        ));
+    let response = match cli.command {
+        Command::Ping => client.hello("resident-cli"),
+        Command::Stats => client.request(op::STATS, vec![]),
+        Command::Snapshot => client.request(op::SNAPSHOT, vec![]),
+        Command::Verify { .. } => unreachable!("verify needs no server"),
     }
+    .map_err(|e| match e {
+        CallError::Refused { .. } => e.to_string(),
+        _ => format!("{}: {e}", cli.socket.display()),
+    })?;
     match cli.command {
         Command::Ping => {
             let server = map::get_text(&response, "server").unwrap_or("?");

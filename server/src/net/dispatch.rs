@@ -4,7 +4,7 @@
 //! Reads never wait on the writer: they load the latest published state, which only
 //! ever holds durable writes.
 
-use resident_protocol::Value;
+use resident_protocol::{op as ops, Value};
 
 use crate::cbor::answer::{self, Fields};
 use crate::cbor::node::Node;
@@ -40,19 +40,19 @@ pub async fn handle(ctx: &Context, frame: &Value) -> Vec<u8> {
     };
     let request = Node::root(frame, op);
     match op {
-        "commit" => match commit(ctx, &request).await {
+        ops::COMMIT => match commit(ctx, &request).await {
             Ok(outcome) => answer(id, Ok(outcome.fields())),
             Err(error) => answer(id, Err(error)),
         },
-        "register" => answer(id, register(ctx, &request).await.map(|o| o.fields())),
-        "query" => match Query::parse(&request) {
+        ops::REGISTER => answer(id, register(ctx, &request).await.map(|o| o.fields())),
+        ops::QUERY => match Query::parse(&request) {
             Ok(query) => read(ctx, |state| {
                 answer(id, run::run(state, &query, ctx.limits.rows_max))
             }),
             Err(error) => answer(id, Err(error)),
         },
-        "stats" => read(ctx, |state| answer(id, Ok(admin_ops::stats(ctx, state)))),
-        "snapshot" => answer(id, admin_ops::snapshot(ctx).await),
+        ops::STATS => read(ctx, |state| answer(id, Ok(admin_ops::stats(ctx, state)))),
+        ops::SNAPSHOT => answer(id, admin_ops::snapshot(ctx).await),
         _ => match ReadOp::parse(op, &request) {
             Ok(Some(read_op)) => read(ctx, |state| answer(id, read_op.answer(ctx, state))),
             Ok(None) => answer(

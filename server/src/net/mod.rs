@@ -1,11 +1,10 @@
 //! The socket side: the listener and its connections ([`listener`], [`connection`]),
 //! stopping cleanly ([`shutdown`]), and requests: [`dispatch`] reads each one's `id` and
 //! `op` and routes it to the file that parses and runs it ([`read_ops`], [`admin_ops`],
-//! or the query and write layers). [`client`] is the blocking client of the `resident`
-//! CLI. Imports the write and query layers and below.
+//! or the query and write layers). The operations' names come from
+//! `resident_protocol::op`; the CLI's client is `resident_protocol::client`. Imports the write and query layers and below.
 
 pub mod admin_ops;
-pub mod client;
 pub mod connection;
 pub mod context;
 pub mod dispatch;

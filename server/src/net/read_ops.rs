@@ -2,7 +2,7 @@
 //! `read`. Each parses its request here and answers from one published state, with
 //! entities borrowed from it, ready-encoded.
 
-use resident_protocol::{map, Value};
+use resident_protocol::{map, op, Value};
 
 use crate::cbor::answer::{self, Field, Fields};
 use crate::cbor::node::Node;
@@ -39,30 +39,30 @@ pub enum ReadOp {
 }
 
 impl ReadOp {
-    /// The read `op` asks for, parsed from its request; `None` when `op` is no read
-    /// operation of this file.
-    pub fn parse(op: &str, root: &Node<'_>) -> Result<Option<ReadOp>, ServerError> {
-        Ok(Some(match op {
-            "hello" => {
+    /// The read operation `name` asks for, parsed from its request; `None` when `name`
+    /// is no read operation of this file.
+    pub fn parse(name: &str, root: &Node<'_>) -> Result<Option<ReadOp>, ServerError> {
+        Ok(Some(match name {
+            op::HELLO => {
                 check_protocol(root)?;
                 ReadOp::Hello
             }
-            "find" => ReadOp::Find {
+            op::FIND => ReadOp::Find {
                 entity: root.name("entity")?.to_string(),
                 key: root.text("key")?.to_string(),
             },
-            "all" => ReadOp::All {
+            op::ALL => ReadOp::All {
                 entity: root.name("entity")?.to_string(),
             },
-            "count" => ReadOp::Count {
+            op::COUNT => ReadOp::Count {
                 entity: root.name("entity")?.to_string(),
             },
-            "load" => ReadOp::Load {
+            op::LOAD => ReadOp::Load {
                 aggregate: root.name("aggregate")?.to_string(),
                 key: root.name("key")?.to_string(),
                 entity: root.optional_name("entity")?.map(str::to_string),
             },
-            "read" => ReadOp::Read {
+            op::READ => ReadOp::Read {
                 aggregate: root.name("aggregate")?.to_string(),
                 key: root.name("key")?.to_string(),
                 from: root.optional_u64("from")?.unwrap_or(1),

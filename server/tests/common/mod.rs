@@ -2,7 +2,6 @@
 //! and builders for requests; the bank schema itself is the test kit's.
 #![allow(dead_code)] // each test binary uses its own subset
 
-use std::io::Read;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -10,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-use resident_protocol::frame;
 use resident_protocol::{map, Value};
 use resident_server::testkit;
 
@@ -126,33 +124,19 @@ pub fn spawn(socket: &Path, data: &Path, extra: &[&str]) -> Child {
         .expect("residentd starts")
 }
 
-pub struct Client {
-    pub stream: UnixStream,
-    next_id: u64,
-}
+/// The protocol's client, with the assertions the tests make on every answer.
+pub struct Client(pub resident_protocol::client::Client);
 
 impl Client {
     pub fn connect(socket: &Path) -> Client {
-        let stream = UnixStream::connect(socket).expect("connects");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        Client { stream, next_id: 1 }
+        let client = resident_protocol::client::Client::connect(socket, Duration::from_secs(10))
+            .expect("connects");
+        Client(client)
     }
 
+    /// Any answer to this request, ok or not.
     pub fn call(&mut self, op: &str, args: Vec<(&str, Value)>) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        let mut entries = vec![("id", Value::from(id)), ("op", Value::from(op))];
-        entries.extend(args);
-        frame::write_frame(&mut self.stream, &map::build(entries)).unwrap();
-        let response = frame::read_frame(&mut self.stream, u32::MAX).expect("an answer");
-        assert_eq!(
-            map::get(&response, "id"),
-            Some(&Value::from(id)),
-            "{response:?}"
-        );
-        response
+        self.0.call(op, args).expect("an answer to this request")
     }
 
     pub fn ok(&mut self, op: &str, args: Vec<(&str, Value)>) -> Value {
@@ -182,18 +166,22 @@ impl Client {
         error
     }
 
+    /// Writes raw bytes, or a frame as it is.
+    pub fn send_bytes(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.0.send_bytes(bytes)
+    }
+
+    pub fn send(&mut self, message: &Value) -> std::io::Result<()> {
+        self.0.send(message).map_err(std::io::Error::other)
+    }
+
     /// Reads one raw answer, or `None` once the server closed the connection.
     pub fn read_raw(&mut self) -> Option<Value> {
-        frame::read_frame(&mut self.stream, u32::MAX).ok()
+        self.0.read_answer().ok()
     }
 
     pub fn assert_closed(&mut self) {
-        let mut byte = [0u8; 1];
-        assert_eq!(
-            self.stream.read(&mut byte).unwrap(),
-            0,
-            "connection should be closed"
-        );
+        assert!(self.0.is_closed().unwrap(), "connection should be closed");
     }
 }
 
