@@ -7,6 +7,7 @@ use ext_php_rs::types::ZendObject;
 use resident_protocol::Value;
 
 use crate::client::failure::{Failure, Problem};
+use crate::client::values::Rules;
 use crate::engine::convert;
 use crate::engine::objects;
 
@@ -35,7 +36,10 @@ pub fn data_of(event: &ZendObject) -> Result<Value, Failure> {
                 "{path} is not initialized; every public property of an event is sent"
             ))
         })?;
-        fields.push((Value::Text(name), convert::to_cbor(value, &path)?));
+        fields.push((
+            Value::Text(name),
+            convert::to_cbor(value, &path, Rules::STORED)?,
+        ));
     }
     Ok(Value::Map(fields))
 }

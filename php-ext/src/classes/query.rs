@@ -8,6 +8,7 @@ use resident_protocol::Value;
 
 use crate::classes::entity;
 use crate::client::failure::{Failure, Problem};
+use crate::client::values::Rules;
 use crate::client::wire;
 use crate::engine::call;
 use crate::engine::convert;
@@ -41,7 +42,7 @@ fn run(class: &str, spec: &ZendHashTable) -> Result<Zval, Failure> {
         }
     })?;
     let ce = entity::entity_class(ce)?;
-    let entries = match convert::array_to_cbor(spec, "the query spec")? {
+    let entries = match convert::array_to_cbor(spec, "the query spec", Rules::ARGUMENT)? {
         Value::Map(entries) => entries,
         Value::Array(items) if items.is_empty() => Vec::new(),
         _ => return Err(Problem::query("the query spec must be an array keyed by name").into()),
