@@ -39,15 +39,15 @@ final class ValueLimitsTest extends TestCase
         return $value;
     }
 
-    /** Runs `$send`, which must be refused before sending; returns the message. */
-    private function refused(callable $send): string
+    /** Runs `$send`, which must be refused with `$code` before sending; returns the message. */
+    private function refused(callable $send, string $code = 'bad_request'): string
     {
         $version = $this->root->version();
         try {
             $send();
             self::fail('the value was sent');
         } catch (BadRequestException $e) {
-            self::assertSame('bad_request', $e->errorCode());
+            self::assertSame($code, $e->errorCode());
             self::assertSame($version, WalletAggregateRoot::find($this->root->uuid())->version(), 'something was stored');
             return $e->getMessage();
         }
@@ -117,5 +117,15 @@ final class ValueLimitsTest extends TestCase
         $message = $this->refused(fn () => WalletAggregateRoot::create()->event(new WalletOpened('Nan', NAN)));
         self::assertStringContainsString('WalletOpened::$rate is NAN', $message);
         self::assertSame($count, Wallet::count());
+    }
+
+    public function testARequestOverTheFrameLimitIsRefusedBeforeSending(): void
+    {
+        $message = $this->refused(fn () => $this->root->event(new NoteAttached(str_repeat('x', 17 << 20))), 'limit');
+        self::assertMatchesRegularExpression(
+            '/the commit is \d+ bytes, more than the server\'s limit of 16777216 bytes \(frame_bytes_max\)/',
+            $message,
+        );
+        self::assertIsInt(Wallet::count(), 'the connection is unusable after the refusal');
     }
 }

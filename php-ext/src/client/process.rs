@@ -205,6 +205,62 @@ mod tests {
     }
 
     #[test]
+    fn never_resends_a_request_the_server_closed_the_connection_for() {
+        let socket = TempSocket::new("too-large.sock");
+        let path = socket.path.clone();
+        let listener = UnixListener::bind(&path).unwrap();
+        // Answers hello and one request, then does what residentd does with a frame over
+        // its limit: reads the length, answers `too_large` with a null id, and closes. Then
+        // counts the connections that come back.
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            for _ in 0..2 {
+                let req = frame::read_frame(&mut s, 1 << 20).unwrap();
+                let answer = map::build(vec![
+                    ("id", map::get(&req, "id").unwrap().clone()),
+                    ("ok", Value::from(true)),
+                ]);
+                s.write_all(&frame::encode(&answer)).unwrap();
+            }
+            let mut len = [0u8; 4];
+            std::io::Read::read_exact(&mut s, &mut len).unwrap();
+            let error = map::build(vec![
+                ("code", Value::from("too_large")),
+                (
+                    "message",
+                    Value::from("frame of 4000027 bytes exceeds the limit"),
+                ),
+            ]);
+            let refusal = map::build(vec![
+                ("id", Value::Null),
+                ("ok", Value::from(false)),
+                ("error", error),
+            ]);
+            s.write_all(&frame::encode(&refusal)).unwrap();
+            drop(s);
+            listener.set_nonblocking(true).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            std::iter::from_fn(|| listener.accept().ok()).count()
+        });
+        let settings = || Settings {
+            socket: path.clone(),
+            timeout_ms: 1000,
+        };
+        let mut client = Client::default();
+        client
+            .exchange(settings, &[], &[("op", Value::from("count"))])
+            .unwrap();
+        let big = [
+            ("op", Value::from("commit")),
+            ("x", Value::from("y".repeat(4_000_000))),
+        ];
+        let err = client.exchange(settings, &[], &big).unwrap_err();
+        assert_eq!(err.code, "too_large", "{}", err.message);
+        assert!(err.message.contains("exceeds the limit"), "{}", err.message);
+        assert_eq!(server.join().unwrap(), 0, "the request was sent again");
+    }
+
+    #[test]
     fn does_not_retry_on_a_connection_that_never_worked() {
         let socket = TempSocket::new("flaky.sock");
         let path = socket.path.clone();
