@@ -71,4 +71,22 @@ final class ConnectionMessagesTest extends TestCase
         self::assertStringContainsString('allow-uid', $outcome['message']);
         self::assertStringContainsString('uid ' . posix_getuid(), $outcome['message']);
     }
+
+    public function testASocketPathThatIsNotASocketSaysWhatIsThere(): void
+    {
+        $dir = sys_get_temp_dir() . '/resident-not-a-socket-' . getmypid();
+        mkdir($dir);
+        touch("$dir/file.sock");
+        try {
+            foreach (['directory' => $dir, 'regular file' => "$dir/file.sock"] as $what => $path) {
+                $outcome = self::countThrough($path);
+                self::assertSame(ConnectionException::class, $outcome['class'] ?? null, json_encode($outcome));
+                self::assertStringContainsString("$path is a $what, not a socket", $outcome['message']);
+                self::assertStringNotContainsString('stale', $outcome['message']);
+            }
+        } finally {
+            unlink("$dir/file.sock");
+            rmdir($dir);
+        }
+    }
 }

@@ -5,6 +5,7 @@
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::FileTypeExt;
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
@@ -293,10 +294,16 @@ pub fn connect_problem(path: &str, e: &io::Error) -> Problem {
             "Resident socket {path} does not exist: is residentd running? Start it, or set \
              resident.socket / RESIDENT_SOCKET"
         ),
-        ErrorKind::ConnectionRefused => format!(
-            "Resident socket {path} refused the connection: the socket file is stale and no \
-             residentd is listening on it; start residentd"
-        ),
+        ErrorKind::ConnectionRefused => match not_a_socket(path) {
+            Some(what) => format!(
+                "Resident socket path {path} is a {what}, not a socket: set resident.socket / \
+                 RESIDENT_SOCKET to the socket residentd listens on (its --socket)"
+            ),
+            None => format!(
+                "Resident socket {path} refused the connection: the socket file is stale and \
+                 no residentd is listening on it; start residentd"
+            ),
+        },
         ErrorKind::PermissionDenied => format!(
             "Permission denied on the Resident socket {path}: the PHP process's user needs to \
              be in the socket's group (or residentd's allow-list)"
@@ -310,6 +317,18 @@ pub fn connect_problem(path: &str, e: &io::Error) -> Problem {
         _ => format!("Cannot connect to the Resident socket {path}: {e}"),
     };
     Problem::connection(message)
+}
+
+/// What is at `path` if it exists and is not a socket (connecting to it is refused as to
+/// a stale socket).
+fn not_a_socket(path: &str) -> Option<&'static str> {
+    let kind = std::fs::metadata(path).ok()?.file_type();
+    Some(match kind {
+        k if k.is_socket() => return None,
+        k if k.is_dir() => "directory",
+        k if k.is_file() => "regular file",
+        _ => "special file",
+    })
 }
 
 /// The server hung up during `hello` without a word. A refused uid was closed that way
@@ -367,6 +386,25 @@ mod tests {
         let p = Connection::open(&settings(&path, 100)).err().unwrap();
         assert!(p.message.contains("refused"), "{}", p.message);
         assert!(p.message.contains(&path));
+    }
+
+    #[test]
+    fn a_path_that_is_not_a_socket_says_what_is_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file.sock");
+        std::fs::write(&file, b"").unwrap();
+        let dir_path = dir.path().to_string_lossy().into_owned();
+        let file_path = file.to_string_lossy().into_owned();
+        for (path, what) in [(dir_path, "directory"), (file_path, "regular file")] {
+            let p = Connection::open(&settings(&path, 100)).err().unwrap();
+            assert!(
+                p.message.starts_with(&format!(
+                    "Resident socket path {path} is a {what}, not a socket"
+                )),
+                "{}",
+                p.message
+            );
+        }
     }
 
     #[test]
