@@ -99,6 +99,13 @@ final class ValueLimitsTest extends TestCase
         self::assertStringContainsString('not valid UTF-8', $outcome['message']);
     }
 
+    public function testAPropertyNameThatIsNotUtf8IsRefused(): void
+    {
+        $outcome = self::inChild('non-utf8-property');
+        self::assertSame(BadRequestException::class, $outcome['class'] ?? null, json_encode($outcome));
+        self::assertStringContainsString('Latin1Noted has a public property whose name is not valid UTF-8 ($caf\\xe9)', $outcome['message']);
+    }
+
     public function testAFilteredListSaysToUseArrayValues(): void
     {
         $message = $this->refused(fn () => $this->root->event(new NoteAttached(array_filter([1, 2, 3], fn ($x) => $x > 1))));

@@ -35,6 +35,14 @@ try {
         })(),
         'nesting' => WalletAggregateRoot::create()->open('Deep')->event(new NoteAttached(nested((int) $argv[2]))),
         'non-utf8-key' => WalletAggregateRoot::create()->open('Key')->event(new NoteAttached(["k\xff" => 'v'])),
+        // As declared in a Latin-1 source file: PHP takes any byte over 0x7f in a name.
+        'non-utf8-property' => (static function (): void {
+            eval("namespace Resident\\Tests\\Fixtures; #[\\Resident\\Attribute\\Updates(Wallet::class)]
+                final class Latin1Noted extends \\Resident\\Event {
+                    public function __construct(#[\\Resident\\Attribute\\Push('tags')] public string \$tag = 'x', public int \$caf\xe9 = 1) {}
+                }");
+            WalletAggregateRoot::create()->open('Latin')->event(new \Resident\Tests\Fixtures\Latin1Noted());
+        })(),
     };
     echo json_encode(['ok' => true]), "\n";
 } catch (Throwable $e) {

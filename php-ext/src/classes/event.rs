@@ -7,7 +7,7 @@ use ext_php_rs::types::ZendObject;
 use resident_protocol::Value;
 
 use crate::client::failure::{Failure, Problem};
-use crate::client::values::Rules;
+use crate::client::values::{self, Rules};
 use crate::engine::convert;
 use crate::engine::objects;
 
@@ -28,8 +28,15 @@ impl Event {
 pub fn data_of(event: &ZendObject) -> Result<Value, Failure> {
     let ce = event.get_class_entry();
     let class = objects::class_name(ce);
-    let mut fields = Vec::new();
-    for name in objects::public_property_names(ce) {
+    let names = objects::public_property_names(ce).map_err(|name| {
+        Problem::bad_request(format!(
+            "{class} has a public property whose name is not valid UTF-8 (${}); event data \
+             is keyed by text: rename the property, or save the file as UTF-8",
+            values::escaped(&name)
+        ))
+    })?;
+    let mut fields = Vec::with_capacity(names.len());
+    for name in names {
         let path = format!("{class}::${name}");
         let value = objects::read_public(event, &name).ok_or_else(|| {
             Problem::bad_request(format!(

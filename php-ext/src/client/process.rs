@@ -77,10 +77,11 @@ impl Client {
     ) -> Result<Vec<u8>, Problem> {
         let mut retried = false;
         loop {
-            if self.conn.is_none() {
-                self.connect(&settings())?;
-            }
-            match self.try_exchange(needs, request) {
+            let conn = match &mut self.conn {
+                Some(conn) => conn,
+                None => self.conn.insert(Connection::open(&settings())?),
+            };
+            match Self::try_exchange(conn, &mut self.registered, needs, request) {
                 Ok(answer) => return Ok(answer),
                 Err(CallError::Refused(p)) => return Err(p),
                 Err(CallError::Fatal(p)) => {
@@ -104,13 +105,13 @@ impl Client {
     }
 
     fn try_exchange(
-        &mut self,
+        conn: &mut Connection,
+        registered: &mut HashSet<String>,
         needs: &[Registration<'_>],
         request: &[(&str, Value)],
     ) -> Result<Vec<u8>, CallError> {
-        let conn = self.conn.as_mut().expect("connected above");
         for need in needs {
-            if self.registered.contains(need.class) {
+            if registered.contains(need.class) {
                 continue;
             }
             let mut register = vec![("op", Value::from(op::REGISTER))];
@@ -124,15 +125,9 @@ impl Client {
                 }
             }
             conn.call(register)?;
-            self.registered.insert(need.class.to_owned());
+            registered.insert(need.class.to_owned());
         }
         conn.call_raw(request.to_vec())
-    }
-
-    fn connect(&mut self, settings: &Settings) -> Result<(), Problem> {
-        self.disconnect();
-        self.conn = Some(Connection::open(settings)?);
-        Ok(())
     }
 
     /// Forgets the connection and everything learnt on it.

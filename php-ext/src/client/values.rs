@@ -131,6 +131,18 @@ pub fn recursive(path: &Path<'_>) -> Problem {
     ))
 }
 
+/// `bytes` as text, with each byte that is not part of valid UTF-8 written `\xNN`.
+pub fn escaped(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
 /// Where a value sits, for messages: `App\Opened::$tags[2][name]`. A chain on the stack
 /// of the walk, formatted only when something is refused.
 #[derive(Debug, Clone, Copy)]
@@ -187,16 +199,7 @@ impl fmt::Display for Path<'_> {
         match self.step {
             Step::Root(name) => f.write_str(name),
             Step::Index(i) => write!(f, "[{i}]"),
-            Step::Key(bytes) => {
-                f.write_str("[")?;
-                for chunk in bytes.utf8_chunks() {
-                    f.write_str(chunk.valid())?;
-                    for b in chunk.invalid() {
-                        write!(f, "\\x{b:02x}")?;
-                    }
-                }
-                f.write_str("]")
-            }
+            Step::Key(bytes) => write!(f, "[{}]", escaped(bytes)),
         }
     }
 }

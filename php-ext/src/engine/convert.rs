@@ -5,8 +5,7 @@
 //! names the offending property otherwise, so a mistake in an event class is reported
 //! where it is made, not as a server error. The walk never recurses deeper than the
 //! rules allow and refuses an array that contains itself, so no PHP value can overflow
-//! the stack; array keys are read without ext-php-rs's `ArrayKey`, which panics on a key
-//! that is not UTF-8.
+//! the stack; a key that is not UTF-8 is refused (ext-php-rs's own iterators panic).
 
 use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::types::{ZendHashTable, Zval};
@@ -110,8 +109,7 @@ impl Walk {
         depth: usize,
     ) -> Result<Vec<(Key, Value)>, Problem> {
         let mut entries = Vec::with_capacity(ht.len());
-        let mut iter = ht.iter();
-        while let Some((key, v)) = iter.next_zval() {
+        for (key, v) in objects::entries(ht) {
             let entry = match (key.long(), key.zend_str()) {
                 (Some(i), _) => (Key::Int(i), self.value(v, &path.index(i), depth)?),
                 (None, Some(k)) => {
