@@ -168,7 +168,10 @@ fn create(uuid: Option<String>) -> Result<Zval, Failure> {
     let ce = called_aggregate_class()?;
     let uuid = match uuid {
         Some(u) if u.is_empty() => {
-            return Err(Problem::bad_request("an aggregate uuid cannot be empty").into())
+            return Err(Problem::bad_request(
+                "an aggregate uuid cannot be empty: pass one, or none for a random uuid",
+            )
+            .into())
         }
         Some(u) => u,
         None => wire::new_uuid(),
@@ -194,8 +197,15 @@ fn find(uuid_or_state: &Zval) -> Result<Zval, Failure> {
 
 /// The uuid `find()` was given, or the id of the state entity it was given.
 fn key_of(uuid_or_state: &Zval) -> Result<String, Failure> {
-    if let Some(s) = uuid_or_state.str() {
-        return Ok(s.to_owned());
+    if let Some(s) = uuid_or_state.zend_str() {
+        return match s.as_str() {
+            Ok(s) => Ok(s.to_owned()),
+            Err(_) => Err(Problem::bad_request(
+                "find() got a uuid that is not valid UTF-8; uuids are text: check where it \
+                 came from",
+            )
+            .into()),
+        };
     }
     match uuid_or_state
         .object()
@@ -241,14 +251,14 @@ fn text(s: &str) -> Result<Zval, Failure> {
 
 fn hydrate_state(schema: &AggregateSchema, state: &Value) -> Result<Zval, Failure> {
     let class = schema.state_class.as_deref().ok_or_else(|| {
-        Problem::schema(format!(
+        Problem::php_lib(format!(
             "Registry::aggregate() names state {:?} but no state_class",
             schema.state
         ))
     })?;
     let ce = objects::find_class(class).ok_or_else(|| {
         Problem::schema(format!(
-            "state class {class} of {} is not loaded",
+            "state class {class} of {} is not loaded: check that the autoloader finds it",
             schema.name
         ))
     })?;

@@ -40,7 +40,8 @@ pub fn data_of(event: &ZendObject) -> Result<Value, Failure> {
         let path = format!("{class}::${name}");
         let value = objects::read_public(event, &name).ok_or_else(|| {
             Problem::bad_request(format!(
-                "{path} is not initialized; every public property of an event is sent"
+                "{path} is not initialized; every public property of an event is sent: set it \
+                 in the constructor, or give it a default"
             ))
         })?;
         fields.push((

@@ -38,14 +38,22 @@ fn run(class: &str, spec: &ZendHashTable) -> Result<Zval, Failure> {
         if objects::pending() {
             Failure::PhpPending
         } else {
-            Problem::query(format!("Resident\\query(): there is no class {class}")).into()
+            Problem::query(format!(
+                "Resident\\query(): there is no class {class}: pass an entity class, e.g. \
+                 App\\Account::class"
+            ))
+            .into()
         }
     })?;
     let ce = entity::entity_class(ce)?;
     let entries = match convert::array_to_cbor(spec, "the query spec", Rules::ARGUMENT)? {
         Value::Map(entries) => entries,
         Value::Array(items) if items.is_empty() => Vec::new(),
-        _ => return Err(Problem::query("the query spec must be an array keyed by name").into()),
+        _ => return Err(Problem::query(
+            "the query spec must be an array keyed by name, as Resident\\Query\\Builder::spec() \
+                 makes it",
+        )
+        .into()),
     };
     let body = entity::exchange_for(ce, |name| wire::query(name, &entries), call::exchange_raw)?;
     decode::query(ce, &body)

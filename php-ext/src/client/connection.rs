@@ -124,8 +124,7 @@ impl Connection {
             (None, Some(false)) => return Err(self.refusal(&body)),
             (answered, _) if answered.and_then(|a| u64::try_from(a).ok()) != Some(id) => {
                 return Err(CallError::Fatal(Problem::protocol(format!(
-                    "residentd at {} answered request {id} with the answer to request {}: \
-                     the extension and residentd disagree about the protocol",
+                    "residentd at {} answered request {id} with the answer to request {}",
                     self.settings.socket,
                     answered.map_or("(none)".to_owned(), |a| a.to_string())
                 ))));
@@ -199,8 +198,13 @@ impl Connection {
             });
         }
         let len = u32::from_be_bytes(len);
-        frame::check_len(len, self.frame_bytes_max)
-            .map_err(|e| CallError::Fatal(self.unreadable(&e)))?;
+        if frame::check_len(len, self.frame_bytes_max).is_err() {
+            return Err(CallError::Fatal(failure::answer_too_large(
+                &self.settings.socket,
+                len,
+                self.frame_bytes_max,
+            )));
+        }
         let len = len as usize;
         let mut body: Vec<u8> = Vec::with_capacity(len);
         while body.len() < len {
@@ -252,7 +256,8 @@ impl Connection {
             | ErrorKind::UnexpectedEof
             | ErrorKind::NotConnected => CallError::Broken(e.to_string()),
             _ => CallError::Fatal(Problem::connection(format!(
-                "I/O error on the Resident socket {}: {e}",
+                "I/O error on the Resident socket {}: {e}; the connection is closed, and the \
+                 next call opens a new one",
                 self.settings.socket
             ))),
         }
@@ -314,7 +319,10 @@ pub fn connect_problem(path: &str, e: &io::Error) -> Problem {
         _ if path.is_empty() => {
             "Resident socket path is empty: set resident.socket or RESIDENT_SOCKET".to_owned()
         }
-        _ => format!("Cannot connect to the Resident socket {path}: {e}"),
+        _ => format!(
+            "Cannot connect to the Resident socket {path}: {e}; check resident.socket / \
+             RESIDENT_SOCKET"
+        ),
     };
     Problem::connection(message)
 }
@@ -346,7 +354,8 @@ fn closed_during_hello(path: &str, why: &str) -> Problem {
 pub fn timeout_problem(path: &str, timeout_ms: u64) -> Problem {
     Problem::connection(format!(
         "residentd at {path} did not answer: timed out after {timeout_ms} ms \
-         (resident.timeout_ms)"
+         (resident.timeout_ms); it is overloaded or stopped, or the request needs longer: \
+         check that it runs, or raise resident.timeout_ms"
     ))
 }
 
@@ -416,7 +425,8 @@ mod tests {
         assert!(p.message.contains("timed out after 50 ms"), "{}", p.message);
     }
 
-    /// A fake server that answers `hello` and then one request, then closes.
+    /// A fake server that answers `hello` and the requests after it with `answers` (the
+    /// first is hello's), then closes.
     fn serve(path: &str, answers: Vec<Value>) -> std::thread::JoinHandle<()> {
         let listener = UnixListener::bind(path).unwrap();
         std::thread::spawn(move || {
@@ -429,7 +439,9 @@ mod tests {
                         (Value::from("id"), map::get(&req, "id").unwrap().clone()),
                     );
                 }
-                s.write_all(&frame::encode(&answer)).unwrap();
+                if s.write_all(&frame::encode(&answer)).is_err() {
+                    return; // the client hung up
+                }
             }
         })
     }
@@ -524,6 +536,33 @@ mod tests {
         }
         // Nothing was sent: the server's next frame is the next request.
         conn.call(vec![("op", Value::from("count"))]).unwrap();
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn an_answer_over_the_limit_says_to_ask_for_less() {
+        let socket = TempSocket::new("big-answer.sock");
+        let path = socket.path.clone();
+        let big = map::build(vec![
+            ("ok", Value::from(true)),
+            (
+                "x",
+                Value::from("y".repeat(FRAME_BYTES_MAX_DEFAULT as usize)),
+            ),
+        ]);
+        let server = serve(
+            &path,
+            vec![map::build(vec![("ok", Value::from(true))]), big],
+        );
+        let mut conn = Connection::open(&settings(&path, 5000)).unwrap();
+        match conn.call(vec![("op", Value::from("all"))]) {
+            Err(CallError::Fatal(p)) => {
+                assert_eq!(p.code, "too_large");
+                assert!(p.message.contains("limit(), paginate()"), "{}", p.message);
+            }
+            other => panic!("{other:?}"),
+        }
+        drop(conn);
         server.join().unwrap();
     }
 

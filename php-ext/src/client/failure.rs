@@ -96,9 +96,29 @@ impl Problem {
         Self::new(Kind::NotFound, error_code::NOT_FOUND, message)
     }
 
-    /// The server answered something this client does not understand.
-    pub fn protocol(message: impl Into<String>) -> Self {
-        Self::new(Kind::Protocol, error_code::MALFORMED, message)
+    /// The server answered something this client does not understand: `what` says what,
+    /// and the message adds what to do.
+    pub fn protocol(what: impl std::fmt::Display) -> Self {
+        Self::new(
+            Kind::Protocol,
+            error_code::MALFORMED,
+            format!(
+                "{what}. The extension and residentd do not understand each other: install \
+                 both from the same release (if they are, report this with residentd's log)"
+            ),
+        )
+    }
+
+    /// php-lib did not answer as this extension expects: `what`, and what to do.
+    pub fn php_lib(what: impl std::fmt::Display) -> Self {
+        Self::schema(format!(
+            "{what}. php-lib and the extension do not fit: install both from the same release"
+        ))
+    }
+
+    /// An answer that cannot be decoded.
+    pub fn unreadable(e: impl std::fmt::Display) -> Self {
+        Self::protocol(format!("unreadable answer from residentd: {e}"))
     }
 
     /// Builds the problem for an `{ok: false, error: {...}}` answer.
@@ -123,7 +143,10 @@ impl Problem {
             Kind::Connection => Problem::new(
                 kind,
                 code,
-                format!("residentd refuses writes ({code}): {message}"),
+                format!(
+                    "residentd refuses writes ({code}): {message}; reads go on, and residentd's \
+                     log says more"
+                ),
             ),
             _ => Problem::new(kind, code, message),
         }
@@ -190,6 +213,20 @@ pub fn too_large(op: &str, len: usize, max: u32) -> Problem {
             "{what} is {len} bytes, more than the server's limit of {max} bytes \
              (frame_bytes_max), so it was not sent: {hint}, or raise residentd's \
              --frame-bytes-max"
+        ),
+    )
+}
+
+/// An answer longer than this client accepts (the server should have refused to send it,
+/// as residentd does from the release that bounds answers).
+pub fn answer_too_large(socket: &str, len: u32, max: u32) -> Problem {
+    Problem::new(
+        Kind::Protocol,
+        error_code::TOO_LARGE,
+        format!(
+            "residentd at {socket} sent an answer of {len} bytes, more than this client's limit \
+             of {max} bytes (frame_bytes_max): ask for fewer or smaller rows (limit(), \
+             paginate(), lazy(), or pluck() of one field)"
         ),
     )
 }
@@ -361,6 +398,30 @@ mod tests {
         let p = too_large("query", 20, 10).in_query();
         assert_eq!(p.kind, Kind::Query);
         assert!(p.message.starts_with("the query request is 20 bytes"));
+    }
+
+    #[test]
+    fn protocol_problems_say_what_to_do() {
+        let p = Problem::unreadable("truncated item (at byte 7)");
+        assert_eq!((p.kind, p.code.as_str()), (Kind::Protocol, "malformed"));
+        assert!(
+            p.message.starts_with(
+                "unreadable answer from residentd: truncated item (at byte 7). The extension and \
+                 residentd do not understand each other: install both from the same release"
+            ),
+            "{}",
+            p.message
+        );
+        let p = answer_too_large("/s.sock", 30_000_472, 16_777_216);
+        assert_eq!((p.kind, p.code.as_str()), (Kind::Protocol, "too_large"));
+        assert!(
+            p.message.starts_with(
+                "residentd at /s.sock sent an answer of 30000472 bytes, more than this client's \
+                 limit of 16777216 bytes (frame_bytes_max): ask for fewer or smaller rows"
+            ),
+            "{}",
+            p.message
+        );
     }
 
     #[test]

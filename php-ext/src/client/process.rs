@@ -59,8 +59,7 @@ impl Client {
         request: &[(&str, Value)],
     ) -> Result<Value, Problem> {
         let body = self.exchange_raw(settings, needs, request)?;
-        frame::decode_body(&body)
-            .map_err(|e| Problem::protocol(format!("unreadable answer from residentd: {e}")))
+        frame::decode_body(&body).map_err(Problem::unreadable)
     }
 
     /// [`Client::exchange`] returning the answer's frame body undecoded (its `id` and
@@ -94,7 +93,8 @@ impl Client {
                     if retried || !proven {
                         let s = settings();
                         return Err(Problem::connection(format!(
-                            "lost the connection to residentd at {}: {why}",
+                            "lost the connection to residentd at {}: {why}; is it running \
+                             (resident ping)? Its log says why it closed the connection",
                             s.socket
                         )));
                     }

@@ -28,7 +28,7 @@ use crate::engine::objects;
 
 impl From<DecodeError> for Failure {
     fn from(e: DecodeError) -> Self {
-        Problem::protocol(format!("unreadable answer from residentd: {e}")).into()
+        Problem::unreadable(e).into()
     }
 }
 

@@ -42,7 +42,11 @@ pub fn subclass_of(
 
 /// [`called_class`], a proper subclass of `base` (see [`subclass_of`]).
 pub fn called_subclass_of(base: &ClassEntry, yours: &str) -> Result<&'static ClassEntry, Failure> {
-    let ce = called_class().ok_or_else(|| Problem::bad_request("no called class"))?;
+    let ce = called_class().ok_or_else(|| {
+        Problem::bad_request(format!(
+            "could not tell which class this was called on: call it on your {yours}"
+        ))
+    })?;
     subclass_of(ce, base, yours)
 }
 
@@ -95,8 +99,9 @@ pub fn instantiate(ce: &'static ClassEntry) -> Result<Zval, Failure> {
     }
     // Property defaults that are constant expressions still need evaluating; Reflection
     // makes the engine do it (the fast path above is taken once it has).
-    let reflection = find_class("ReflectionClass")
-        .ok_or_else(|| Problem::protocol("ReflectionClass is missing"))?;
+    let reflection = find_class("ReflectionClass").ok_or_else(|| {
+        Problem::schema("PHP's Reflection is missing: Resident needs it to make entity objects")
+    })?;
     let r = ZendObject::new(reflection);
     let name = class_name(ce);
     r.try_call_method("__construct", vec![&name])
