@@ -33,6 +33,9 @@ fn in_query(f: Failure) -> Failure {
     }
 }
 
+const NOT_A_SPEC: &str =
+    "the query spec must be an array keyed by name, as Resident\\Query\\Builder::spec() makes it";
+
 fn run(class: &str, spec: &ZendHashTable) -> Result<Zval, Failure> {
     let ce = objects::find_class(class).ok_or_else(|| {
         if objects::pending() {
@@ -49,11 +52,7 @@ fn run(class: &str, spec: &ZendHashTable) -> Result<Zval, Failure> {
     let entries = match convert::array_to_cbor(spec, "the query spec", Rules::ARGUMENT)? {
         Value::Map(entries) => entries,
         Value::Array(items) if items.is_empty() => Vec::new(),
-        _ => return Err(Problem::query(
-            "the query spec must be an array keyed by name, as Resident\\Query\\Builder::spec() \
-                 makes it",
-        )
-        .into()),
+        _ => return Err(Problem::query(NOT_A_SPEC).into()),
     };
     let body = entity::exchange_for(ce, |name| wire::query(name, &entries), call::exchange_raw)?;
     decode::query(ce, &body)

@@ -160,15 +160,13 @@ pub fn refusal(error: &Value, socket: &str) -> Problem {
     let code = map::get_text(error, "code").unwrap_or(error_code::INTERNAL);
     let message = map::get_text(error, "message").unwrap_or("(no message)");
     if protocol_fault(code) {
-        return Problem::new(
-            Kind::Protocol,
-            code,
-            format!(
+        return Problem {
+            code: code.to_owned(),
+            ..Problem::protocol(format!(
                 "residentd at {socket} could not take a request and closed the connection \
-                 ({code}): {message}. The extension and residentd disagree about the protocol: \
-                 check that both come from the same release, and report it with residentd's log"
-            ),
-        );
+                 ({code}): {message}"
+            ))
+        };
     }
     let hint = if code == error_code::LIMIT && !message.contains("--connections-max") {
         ": wait and retry, or raise residentd's --connections-max"
@@ -184,7 +182,7 @@ pub fn refusal(error: &Value, socket: &str) -> Problem {
 
 /// A code that says the request could not be taken at all, rather than the connection
 /// refused: resending it would fail again.
-pub fn protocol_fault(code: &str) -> bool {
+fn protocol_fault(code: &str) -> bool {
     [
         error_code::MALFORMED,
         error_code::TOO_LARGE,
@@ -217,8 +215,8 @@ pub fn too_large(op: &str, len: usize, max: u32) -> Problem {
     )
 }
 
-/// An answer longer than this client accepts (the server should have refused to send it,
-/// as residentd does from the release that bounds answers).
+/// An answer longer than this client accepts (a server that bounds its answers refuses to
+/// send it).
 pub fn answer_too_large(socket: &str, len: u32, max: u32) -> Problem {
     Problem::new(
         Kind::Protocol,

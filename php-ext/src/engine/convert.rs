@@ -79,7 +79,8 @@ impl Walk {
             )));
         }
         Err(Problem::bad_request(format!(
-            "{path} holds a {:?}; Resident stores scalars, arrays and backed enums only",
+            "{path} holds a {:?}; Resident stores scalars, arrays and backed enums only: store \
+             what it refers to (a path, an id) instead",
             zv.get_type()
         )))
     }

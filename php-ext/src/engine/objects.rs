@@ -89,13 +89,9 @@ pub fn instantiate(ce: &'static ClassEntry) -> Result<Zval, Failure> {
         .into());
     }
     if ce.flags().contains(ClassFlags::ConstantsUpdated) {
-        return ZendObject::new(ce).into_zval(false).map_err(|e| {
-            Problem::schema(format!(
-                "could not make an object of {}: {e}",
-                class_name(ce)
-            ))
-            .into()
-        });
+        return ZendObject::new(ce)
+            .into_zval(false)
+            .map_err(|e| cannot_make(ce, &e.to_string()));
     }
     // Property defaults that are constant expressions still need evaluating; Reflection
     // makes the engine do it (the fast path above is taken once it has).
@@ -118,9 +114,16 @@ pub fn instantiate(ce: &'static ClassEntry) -> Result<Zval, Failure> {
 
 /// The object in `zv`, which [`instantiate`] made of `ce`.
 pub fn made<'a>(zv: &'a mut Zval, ce: &ClassEntry) -> Result<&'a mut ZendObject, Failure> {
-    zv.object_mut().ok_or_else(|| {
-        Problem::schema(format!("could not make an object of {}", class_name(ce))).into()
-    })
+    zv.object_mut()
+        .ok_or_else(|| cannot_make(ce, "the engine gave no object"))
+}
+
+fn cannot_make(ce: &ClassEntry, why: &str) -> Failure {
+    Problem::schema(format!(
+        "could not make an object of {} ({why}); this is a bug of the extension: report it",
+        class_name(ce)
+    ))
+    .into()
 }
 
 /// The declared, non-static property `name` of `ce` if it is public.
