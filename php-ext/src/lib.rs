@@ -11,7 +11,8 @@
 //!   into zvals, calls into php-lib (schema registry, query builder), native-method
 //!   wrappers and the fixup that makes the native classes' objects plain engine objects.
 //! - `client/`: pure Rust: framing, the streaming CBOR reader, the connection and the
-//!   process's client, failures, request bodies, schema answers, field slots.
+//!   process's client, failures, request bodies, schema answers, field slots, and the
+//!   rules for values sent.
 //!
 //! Only `client/` is compiled into `cargo test`: a test binary that touches Zend symbols
 //! does not link, so `classes/` and `engine/` are tested from PHP (php-ext/tests, tests/).

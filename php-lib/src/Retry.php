@@ -23,7 +23,7 @@ final class Retry
     public static function onConflict(callable $work, int $attempts = 5): mixed
     {
         if ($attempts < 1) {
-            throw new \InvalidArgumentException('Retry::onConflict needs at least one attempt.');
+            throw new \InvalidArgumentException("Retry::onConflict needs at least one attempt, got $attempts: pass 1 or more.");
         }
         for ($attempt = 1; ; $attempt++) {
             try {

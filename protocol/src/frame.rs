@@ -42,11 +42,21 @@ pub fn decode_body(body: &[u8]) -> Result<Value, FrameError> {
 
 /// Encodes a message with its length prefix, ready to be written in one call.
 pub fn encode(value: &Value) -> Vec<u8> {
+    encode_within(value, u32::MAX).expect("a frame is smaller than 4 GiB")
+}
+
+/// [`encode`], or the body's length in bytes if it is over `max`: a client checks a request
+/// against the server's `frame_bytes_max` before sending any of it.
+pub fn encode_within(value: &Value, max: u32) -> Result<Vec<u8>, usize> {
     let mut out = vec![0u8; 4];
     ciborium::ser::into_writer(value, &mut out).expect("writing CBOR to a Vec cannot fail");
-    let len = u32::try_from(out.len() - 4).expect("a frame is smaller than 4 GiB");
+    let body = out.len() - 4;
+    let len = u32::try_from(body)
+        .ok()
+        .filter(|len| *len <= max)
+        .ok_or(body)?;
     out[..4].copy_from_slice(&len.to_be_bytes());
-    out
+    Ok(out)
 }
 
 /// Writes one frame. The whole frame goes out in a single `write_all`.
@@ -85,6 +95,14 @@ mod tests {
         );
         let back = read_frame(&mut &bytes[..], 1024).unwrap();
         assert_eq!(back, msg);
+    }
+
+    #[test]
+    fn encoding_within_a_limit_refuses_larger_bodies_with_their_length() {
+        let msg = map::build(vec![("op", Value::from("x".repeat(100)))]);
+        let body = encode(&msg).len() - 4;
+        assert_eq!(encode_within(&msg, body as u32).unwrap(), encode(&msg));
+        assert_eq!(encode_within(&msg, body as u32 - 1), Err(body));
     }
 
     #[test]

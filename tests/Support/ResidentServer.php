@@ -22,6 +22,8 @@ final class ResidentServer
         public readonly string $socket,
         public readonly string $dataDir,
         public readonly string $logFile,
+        /** @var list<string> more residentd options, e.g. ['--connections-max', '1'] */
+        public readonly array $options = [],
     ) {
     }
 
@@ -51,22 +53,35 @@ final class ResidentServer
     }
 
     /**
-     * A server of its own for a check or bench script outside PHPUnit: in a fresh
-     * temporary directory named after the script, residentd from $RESIDENTD (else the
-     * release build), the extension pointed at it through RESIDENT_SOCKET, and all of it
-     * stopped and removed when the script ends.
+     * A server of its own for a check or bench script outside PHPUnit: see temporary(),
+     * with the extension pointed at it through RESIDENT_SOCKET.
      */
     public static function forScript(string $name): self
+    {
+        $server = self::temporary($name);
+        putenv("RESIDENT_SOCKET={$server->socket}");
+        return $server;
+    }
+
+    /**
+     * A server of its own, started now: in a fresh temporary directory named after
+     * `$name`, residentd from $RESIDENTD (else the release build) with `$options`, and all
+     * of it stopped and removed when the script ends. The extension's own connection is
+     * left alone (child processes are pointed at it by `php()`).
+     *
+     * @param list<string> $options
+     */
+    public static function temporary(string $name, array $options = []): self
     {
         $dir = sys_get_temp_dir() . "/resident-$name-" . getmypid();
         mkdir($dir, 0700, true);
         $server = new self(
-            getenv('RESIDENTD') ?: dirname(__DIR__, 2) . '/target/release/residentd',
+            getenv('RESIDENTD') ?: getenv('RESIDENT_BIN') ?: dirname(__DIR__, 2) . '/target/release/residentd',
             "$dir/s.sock",
             "$dir/data",
             "$dir/log",
+            $options,
         );
-        putenv("RESIDENT_SOCKET={$server->socket}");
         register_shutdown_function(static function () use ($server, $dir): void {
             $server->stop();
             exec('rm -rf ' . escapeshellarg($dir));
@@ -81,7 +96,7 @@ final class ResidentServer
             throw new RuntimeException("residentd not found at {$this->binary}: run `make build` first.");
         }
         $this->process = proc_open(
-            [$this->binary, '--socket', $this->socket, '--data', $this->dataDir],
+            [$this->binary, '--socket', $this->socket, '--data', $this->dataDir, ...$this->options],
             [0 => ['file', '/dev/null', 'r'], 1 => ['file', $this->logFile, 'a'], 2 => ['file', $this->logFile, 'a']],
             $pipes,
         ) ?: null;

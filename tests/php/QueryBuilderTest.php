@@ -90,6 +90,14 @@ final class QueryBuilderTest extends TestCase
         Customer::orderBy('rate')->afterCursor($cursor)->spec();
     }
 
+    public function testACursorOfANonFiniteValueIsAQueryException(): void
+    {
+        // Stored before NaN and INF were refused: JSON cannot carry them.
+        $this->expectException(QueryException::class);
+        $this->expectExceptionMessage('after($lastEntity)');
+        Cursor::encode([['field' => 'rate', 'dir' => 'asc']], [INF, 'u-1']);
+    }
+
     public function testValuesMustFitTheField(): void
     {
         self::assertSame(1.5, Customer::where('balance', '<', 1.5)->spec()['where']['value'], 'ints and floats compare');

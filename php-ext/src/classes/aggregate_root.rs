@@ -168,13 +168,16 @@ fn create(uuid: Option<String>) -> Result<Zval, Failure> {
     let ce = called_aggregate_class()?;
     let uuid = match uuid {
         Some(u) if u.is_empty() => {
-            return Err(Problem::bad_request("an aggregate uuid cannot be empty").into())
+            return Err(Problem::bad_request(
+                "an aggregate uuid cannot be empty: pass one, or none for a random uuid",
+            )
+            .into())
         }
         Some(u) => u,
         None => wire::new_uuid(),
     };
     let mut zv = objects::instantiate(ce)?;
-    let obj = zv.object_mut().expect("an object");
+    let obj = objects::made(&mut zv, ce)?;
     set(obj, UUID, text(&uuid)?)?;
     Ok(zv)
 }
@@ -185,7 +188,7 @@ fn find(uuid_or_state: &Zval) -> Result<Zval, Failure> {
     let schema = schema_of(ce)?;
     let (version, state) = load(ce, &schema, &key)?;
     let mut zv = objects::instantiate(ce)?;
-    let obj = zv.object_mut().expect("an object");
+    let obj = objects::made(&mut zv, ce)?;
     set(obj, UUID, text(&key)?)?;
     set(obj, VERSION, version)?;
     set(obj, STATE, state)?;
@@ -194,8 +197,15 @@ fn find(uuid_or_state: &Zval) -> Result<Zval, Failure> {
 
 /// The uuid `find()` was given, or the id of the state entity it was given.
 fn key_of(uuid_or_state: &Zval) -> Result<String, Failure> {
-    if let Some(s) = uuid_or_state.str() {
-        return Ok(s.to_owned());
+    if let Some(s) = uuid_or_state.zend_str() {
+        return match s.as_str() {
+            Ok(s) => Ok(s.to_owned()),
+            Err(_) => Err(Problem::bad_request(
+                "find() got a uuid that is not valid UTF-8; uuids are text: check where it \
+                 came from",
+            )
+            .into()),
+        };
     }
     match uuid_or_state
         .object()
@@ -241,14 +251,14 @@ fn text(s: &str) -> Result<Zval, Failure> {
 
 fn hydrate_state(schema: &AggregateSchema, state: &Value) -> Result<Zval, Failure> {
     let class = schema.state_class.as_deref().ok_or_else(|| {
-        Problem::schema(format!(
+        Problem::php_lib(format!(
             "Registry::aggregate() names state {:?} but no state_class",
             schema.state
         ))
     })?;
     let ce = objects::find_class(class).ok_or_else(|| {
         Problem::schema(format!(
-            "state class {class} of {} is not loaded",
+            "state class {class} of {} is not loaded: check that the autoloader finds it",
             schema.name
         ))
     })?;
@@ -322,8 +332,12 @@ fn event_arg(ex: &mut ExecuteData) -> Result<Zval, Failure> {
         .ok_or(Failure::PhpPending)?;
     match zv.object() {
         Some(o) if o.instance_of(Event::get_metadata().ce()) => Ok(zv),
-        _ => Err(Problem::bad_request("the argument must be a Resident\\Event").into()),
+        _ => Err(not_an_event()),
     }
+}
+
+fn not_an_event() -> Failure {
+    Problem::bad_request("the argument must be a Resident\\Event").into()
 }
 
 fn return_this(retval: &mut Zval, this: &mut ZendObject) {
@@ -333,10 +347,8 @@ fn return_this(retval: &mut Zval, this: &mut ZendObject) {
 native!(event_method, |ex, retval| (|| {
     let event = event_arg(ex)?;
     let this = methods::this(ex)?;
-    commit(
-        this,
-        vec![(wire::new_uuid(), event.object().expect("checked"))],
-    )?;
+    let event = event.object().ok_or_else(not_an_event)?;
+    commit(this, vec![(wire::new_uuid(), event)])?;
     return_this(retval, this);
     Ok(())
 })());
@@ -354,7 +366,7 @@ native!(record_method, |ex, retval| (|| {
         .map_err(|_| Failure::PhpPending)?;
     let mut list = ZendHashTable::new();
     if let Some(old) = get(this, RECORDED).and_then(Zval::array) {
-        for v in old.values() {
+        for (_, v) in objects::entries(old) {
             list.push(v.shallow_clone())
                 .map_err(|_| Failure::PhpPending)?;
         }
@@ -374,7 +386,7 @@ native!(persist_method, |ex, retval| (|| {
         .unwrap_or_else(Zval::new_array);
     let mut events = Vec::new();
     if let Some(list) = recorded.array() {
-        for pair in list.values() {
+        for (_, pair) in objects::entries(list) {
             let id = pair
                 .array()
                 .and_then(|p| p.get("id"))

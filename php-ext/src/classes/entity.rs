@@ -113,7 +113,7 @@ pub fn id_of(entity: &ZendObject) -> Result<String, Failure> {
         objects::read_public(entity, &schema.id_field).and_then(|v| v.str().map(str::to_owned));
     id.ok_or_else(|| {
         Problem::bad_request(format!(
-            "{class}::${} is not set to a string id",
+            "{class}::${} is not set to a string id: find() needs an entity whose id is set",
             schema.id_field
         ))
         .into()

@@ -8,6 +8,7 @@ use resident_protocol::Value;
 
 use crate::classes::entity;
 use crate::client::failure::{Failure, Problem};
+use crate::client::values::Rules;
 use crate::client::wire;
 use crate::engine::call;
 use crate::engine::convert;
@@ -32,19 +33,26 @@ fn in_query(f: Failure) -> Failure {
     }
 }
 
+const NOT_A_SPEC: &str =
+    "the query spec must be an array keyed by name, as Resident\\Query\\Builder::spec() makes it";
+
 fn run(class: &str, spec: &ZendHashTable) -> Result<Zval, Failure> {
     let ce = objects::find_class(class).ok_or_else(|| {
         if objects::pending() {
             Failure::PhpPending
         } else {
-            Problem::query(format!("Resident\\query(): there is no class {class}")).into()
+            Problem::query(format!(
+                "Resident\\query(): there is no class {class}: pass an entity class, e.g. \
+                 App\\Account::class"
+            ))
+            .into()
         }
     })?;
     let ce = entity::entity_class(ce)?;
-    let entries = match convert::array_to_cbor(spec, "the query spec")? {
+    let entries = match convert::array_to_cbor(spec, "the query spec", Rules::ARGUMENT)? {
         Value::Map(entries) => entries,
         Value::Array(items) if items.is_empty() => Vec::new(),
-        _ => return Err(Problem::query("the query spec must be an array keyed by name").into()),
+        _ => return Err(Problem::query(NOT_A_SPEC).into()),
     };
     let body = entity::exchange_for(ce, |name| wire::query(name, &entries), call::exchange_raw)?;
     decode::query(ce, &body)

@@ -5,6 +5,7 @@
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::FileTypeExt;
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use resident_protocol::frame;
 use resident_protocol::{map, op, Value, FRAME_BYTES_MAX_DEFAULT, PROTOCOL_VERSION};
 
 use crate::client::cbor;
-use crate::client::failure::Problem;
+use crate::client::failure::{self, Kind, Problem};
 
 /// Where to connect and how long to wait; read from php.ini / the environment by
 /// `engine/call.rs`.
@@ -47,6 +48,10 @@ pub struct Connection {
 
 const CLIENT_NAME: &str = concat!("resident-php/", env!("CARGO_PKG_VERSION"));
 
+/// How long to look for a refusal the server sent before closing, once a write found the
+/// socket closed: it is there already or not at all, so this only bounds an odd peer.
+const REFUSAL_WAIT_MS: u64 = 200;
+
 impl Connection {
     /// Connects and says `hello`.
     pub fn open(settings: &Settings) -> Result<Connection, Problem> {
@@ -70,9 +75,7 @@ impl Connection {
             ("client", Value::from(CLIENT_NAME)),
         ];
         let answer = conn.call(hello).map_err(|e| match e {
-            CallError::Broken(why) => Problem::connection(format!(
-                "residentd at {path} closed the connection during hello: {why}"
-            )),
+            CallError::Broken(why) => closed_during_hello(path, &why),
             CallError::Fatal(p) | CallError::Refused(p) => p,
         })?;
         if let Some(max) = map::get(&answer, "limits")
@@ -99,18 +102,34 @@ impl Connection {
         self.next_id += 1;
         request.insert(0, ("id", Value::from(id)));
         let request = map::build(request);
-        NoSigPipe(&self.stream)
-            .write_all(&frame::encode(&request))
-            .map_err(|e| self.io_failure(&e))?;
+        // Refused here rather than by the server, which would read the length, answer
+        // `too_large` and close: the extension would have sent it all for nothing.
+        let bytes = frame::encode_within(&request, self.frame_bytes_max).map_err(|len| {
+            let op = map::get_text(&request, "op").unwrap_or("request");
+            CallError::Refused(failure::too_large(op, len, self.frame_bytes_max))
+        })?;
+        if let Err(e) = NoSigPipe(&self.stream).write_all(&bytes) {
+            return Err(self.write_failure(&e));
+        }
         // Answers come in request order; a stale answer (from a request that timed out)
         // would already have closed this connection, so the next frame is ours.
         let body = self.read_body()?;
+        self.answer(id, body)
+    }
+
+    /// The answer `body` to request `id`: itself if `ok: true`.
+    fn answer(&mut self, id: u64, body: Vec<u8>) -> Result<Vec<u8>, CallError> {
         let envelope = cbor::envelope(&body).map_err(|e| CallError::Fatal(self.unreadable(&e)))?;
-        if envelope.id.and_then(|a| u64::try_from(a).ok()) != Some(id) {
-            return Err(CallError::Fatal(Problem::protocol(format!(
-                "residentd answered request {id} with id {:?}",
-                envelope.id
-            ))));
+        match (envelope.id, envelope.ok) {
+            (None, Some(false)) => return Err(self.refusal(&body)),
+            (answered, _) if answered.and_then(|a| u64::try_from(a).ok()) != Some(id) => {
+                return Err(CallError::Fatal(Problem::protocol(format!(
+                    "residentd at {} answered request {id} with the answer to request {}",
+                    self.settings.socket,
+                    answered.map_or("(none)".to_owned(), |a| a.to_string())
+                ))));
+            }
+            _ => {}
         }
         match envelope.ok {
             Some(true) => {
@@ -124,9 +143,46 @@ impl Connection {
                 let error = map::get(&answer, "error").cloned().unwrap_or(Value::Null);
                 Err(CallError::Refused(Problem::from_wire(&error)))
             }
-            None => Err(CallError::Fatal(Problem::protocol(
-                "answer without `ok` field",
-            ))),
+            None => Err(CallError::Fatal(
+                self.unreadable(&"the answer has no `ok` field"),
+            )),
+        }
+    }
+
+    /// An error answer with a null id (see [`failure::refusal`]); the server has closed
+    /// the connection. On a connection that had worked, a refusal of the connection (a
+    /// timeout, a stop) is treated like a broken socket, which is worth one reconnect;
+    /// anything else is final.
+    fn refusal(&self, body: &[u8]) -> CallError {
+        let answer = match frame::decode_body(body) {
+            Ok(answer) => answer,
+            Err(e) => return CallError::Fatal(self.unreadable(&e)),
+        };
+        let error = map::get(&answer, "error").unwrap_or(&Value::Null);
+        let problem = failure::refusal(error, &self.settings.socket);
+        if self.proven && problem.kind == Kind::Connection {
+            return CallError::Broken(problem.message);
+        }
+        CallError::Fatal(problem)
+    }
+
+    /// A write that failed. If the socket broke, residentd may have said why before it
+    /// closed (a refusal at the door, a request it could not take): that answer is read and
+    /// reported, and the request is not sent again.
+    fn write_failure(&mut self, e: &io::Error) -> CallError {
+        let broken = self.io_failure(e);
+        if !matches!(broken, CallError::Broken(_)) {
+            return broken;
+        }
+        // The server has closed its end: what it sent is here already, or never comes.
+        let waiting = self
+            .stream
+            .set_read_timeout(Some(Duration::from_millis(REFUSAL_WAIT_MS)))
+            .ok()
+            .and_then(|()| self.read_body().ok());
+        match waiting.map(|body| (cbor::envelope(&body), body)) {
+            Some((Ok(cbor::Envelope { id: None, .. }), body)) => self.refusal(&body),
+            _ => broken,
         }
     }
 
@@ -142,8 +198,13 @@ impl Connection {
             });
         }
         let len = u32::from_be_bytes(len);
-        frame::check_len(len, self.frame_bytes_max)
-            .map_err(|e| CallError::Fatal(self.unreadable(&e)))?;
+        if frame::check_len(len, self.frame_bytes_max).is_err() {
+            return Err(CallError::Fatal(failure::answer_too_large(
+                &self.settings.socket,
+                len,
+                self.frame_bytes_max,
+            )));
+        }
         let len = len as usize;
         let mut body: Vec<u8> = Vec::with_capacity(len);
         while body.len() < len {
@@ -195,7 +256,8 @@ impl Connection {
             | ErrorKind::UnexpectedEof
             | ErrorKind::NotConnected => CallError::Broken(e.to_string()),
             _ => CallError::Fatal(Problem::connection(format!(
-                "I/O error on the Resident socket {}: {e}",
+                "I/O error on the Resident socket {}: {e}; the connection is closed, and the \
+                 next call opens a new one",
                 self.settings.socket
             ))),
         }
@@ -237,10 +299,16 @@ pub fn connect_problem(path: &str, e: &io::Error) -> Problem {
             "Resident socket {path} does not exist: is residentd running? Start it, or set \
              resident.socket / RESIDENT_SOCKET"
         ),
-        ErrorKind::ConnectionRefused => format!(
-            "Resident socket {path} refused the connection: the socket file is stale and no \
-             residentd is listening on it; start residentd"
-        ),
+        ErrorKind::ConnectionRefused => match not_a_socket(path) {
+            Some(what) => format!(
+                "Resident socket path {path} is a {what}, not a socket: set resident.socket / \
+                 RESIDENT_SOCKET to the socket residentd listens on (its --socket)"
+            ),
+            None => format!(
+                "Resident socket {path} refused the connection: the socket file is stale and \
+                 no residentd is listening on it; start residentd"
+            ),
+        },
         ErrorKind::PermissionDenied => format!(
             "Permission denied on the Resident socket {path}: the PHP process's user needs to \
              be in the socket's group (or residentd's allow-list)"
@@ -251,15 +319,43 @@ pub fn connect_problem(path: &str, e: &io::Error) -> Problem {
         _ if path.is_empty() => {
             "Resident socket path is empty: set resident.socket or RESIDENT_SOCKET".to_owned()
         }
-        _ => format!("Cannot connect to the Resident socket {path}: {e}"),
+        _ => format!(
+            "Cannot connect to the Resident socket {path}: {e}; check resident.socket / \
+             RESIDENT_SOCKET"
+        ),
     };
     Problem::connection(message)
+}
+
+/// What is at `path` if it exists and is not a socket (connecting to it is refused as to
+/// a stale socket).
+fn not_a_socket(path: &str) -> Option<&'static str> {
+    let kind = std::fs::metadata(path).ok()?.file_type();
+    Some(match kind {
+        k if k.is_socket() => return None,
+        k if k.is_dir() => "directory",
+        k if k.is_file() => "regular file",
+        _ => "special file",
+    })
+}
+
+/// The server hung up during `hello` without a word. A refused uid was closed that way
+/// before residentd sent its reason; a stop does the same.
+fn closed_during_hello(path: &str, why: &str) -> Problem {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    Problem::connection(format!(
+        "residentd at {path} closed the connection during hello ({why}): it may not allow \
+         this process's user (uid {uid}; see residentd's --allow-uid), or it was stopping; \
+         residentd's log says which"
+    ))
 }
 
 pub fn timeout_problem(path: &str, timeout_ms: u64) -> Problem {
     Problem::connection(format!(
         "residentd at {path} did not answer: timed out after {timeout_ms} ms \
-         (resident.timeout_ms)"
+         (resident.timeout_ms); it is overloaded or stopped, or the request needs longer: \
+         check that it runs, or raise resident.timeout_ms"
     ))
 }
 
@@ -302,6 +398,25 @@ mod tests {
     }
 
     #[test]
+    fn a_path_that_is_not_a_socket_says_what_is_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file.sock");
+        std::fs::write(&file, b"").unwrap();
+        let dir_path = dir.path().to_string_lossy().into_owned();
+        let file_path = file.to_string_lossy().into_owned();
+        for (path, what) in [(dir_path, "directory"), (file_path, "regular file")] {
+            let p = Connection::open(&settings(&path, 100)).err().unwrap();
+            assert!(
+                p.message.starts_with(&format!(
+                    "Resident socket path {path} is a {what}, not a socket"
+                )),
+                "{}",
+                p.message
+            );
+        }
+    }
+
+    #[test]
     fn silent_server_times_out_with_the_limit_in_the_message() {
         let socket = TempSocket::new("silent.sock");
         let path = socket.path.clone();
@@ -310,7 +425,8 @@ mod tests {
         assert!(p.message.contains("timed out after 50 ms"), "{}", p.message);
     }
 
-    /// A fake server that answers `hello` and then one request, then closes.
+    /// A fake server that answers `hello` and the requests after it with `answers` (the
+    /// first is hello's), then closes.
     fn serve(path: &str, answers: Vec<Value>) -> std::thread::JoinHandle<()> {
         let listener = UnixListener::bind(path).unwrap();
         std::thread::spawn(move || {
@@ -323,9 +439,131 @@ mod tests {
                         (Value::from("id"), map::get(&req, "id").unwrap().clone()),
                     );
                 }
-                s.write_all(&frame::encode(&answer)).unwrap();
+                if s.write_all(&frame::encode(&answer)).is_err() {
+                    return; // the client hung up
+                }
             }
         })
+    }
+
+    fn refusal_frame(code: &str, message: &str) -> Vec<u8> {
+        frame::encode(&map::build(vec![
+            ("id", Value::Null),
+            ("ok", Value::from(false)),
+            (
+                "error",
+                map::build(vec![
+                    ("code", Value::from(code)),
+                    ("message", Value::from(message)),
+                ]),
+            ),
+        ]))
+    }
+
+    #[test]
+    fn a_refusal_at_the_door_is_reported_with_the_servers_code_and_message() {
+        // The server refuses at once; the client's hello may or may not be written before
+        // it closes.
+        for read_hello_first in [false, true] {
+            let socket = TempSocket::new("door.sock");
+            let path = socket.path.clone();
+            let listener = UnixListener::bind(&path).unwrap();
+            let server = std::thread::spawn(move || {
+                let (mut s, _) = listener.accept().unwrap();
+                if read_hello_first {
+                    frame::read_frame(&mut s, 1 << 20).unwrap();
+                }
+                s.write_all(&refusal_frame("limit", "the server has reached its limit"))
+                    .unwrap();
+            });
+            let p = Connection::open(&settings(&path, 1000)).err().unwrap();
+            server.join().unwrap();
+            assert_eq!((p.kind, p.code.as_str()), (Kind::Connection, "limit"));
+            assert!(
+                p.message.starts_with(&format!(
+                    "residentd at {path} refused the connection: the server has reached its \
+                     limit"
+                )),
+                "{}",
+                p.message
+            );
+        }
+    }
+
+    #[test]
+    fn a_hang_up_during_hello_points_at_allow_uid_and_the_log() {
+        let socket = TempSocket::new("hangup.sock");
+        let path = socket.path.clone();
+        let listener = UnixListener::bind(&path).unwrap();
+        let server = std::thread::spawn(move || drop(listener.accept().unwrap()));
+        let p = Connection::open(&settings(&path, 1000)).err().unwrap();
+        server.join().unwrap();
+        assert_eq!(p.kind, Kind::Connection);
+        assert!(
+            p.message.contains("closed the connection during hello")
+                && p.message.contains("--allow-uid")
+                && p.message.contains("residentd's log"),
+            "{}",
+            p.message
+        );
+    }
+
+    #[test]
+    fn a_request_over_the_servers_frame_limit_is_refused_before_sending() {
+        let socket = TempSocket::new("limit.sock");
+        let path = socket.path.clone();
+        let hello = map::build(vec![
+            ("ok", Value::from(true)),
+            (
+                "limits",
+                map::build(vec![("frame_bytes_max", Value::from(100))]),
+            ),
+        ]);
+        let ok = map::build(vec![("ok", Value::from(true))]);
+        let server = serve(&path, vec![hello, ok]);
+        let mut conn = Connection::open(&settings(&path, 1000)).unwrap();
+        let big = vec![
+            ("op", Value::from("commit")),
+            ("x", Value::from("y".repeat(100))),
+        ];
+        match conn.call(big) {
+            Err(CallError::Refused(p)) => {
+                assert_eq!((p.kind, p.code.as_str()), (Kind::BadRequest, "limit"));
+                assert!(p.message.starts_with("the commit is 1"), "{}", p.message);
+                assert!(p.message.contains("limit of 100 bytes"), "{}", p.message);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Nothing was sent: the server's next frame is the next request.
+        conn.call(vec![("op", Value::from("count"))]).unwrap();
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn an_answer_over_the_limit_says_to_ask_for_less() {
+        let socket = TempSocket::new("big-answer.sock");
+        let path = socket.path.clone();
+        let big = map::build(vec![
+            ("ok", Value::from(true)),
+            (
+                "x",
+                Value::from("y".repeat(FRAME_BYTES_MAX_DEFAULT as usize)),
+            ),
+        ]);
+        let server = serve(
+            &path,
+            vec![map::build(vec![("ok", Value::from(true))]), big],
+        );
+        let mut conn = Connection::open(&settings(&path, 5000)).unwrap();
+        match conn.call(vec![("op", Value::from("all"))]) {
+            Err(CallError::Fatal(p)) => {
+                assert_eq!(p.code, "too_large");
+                assert!(p.message.contains("limit(), paginate()"), "{}", p.message);
+            }
+            other => panic!("{other:?}"),
+        }
+        drop(conn);
+        server.join().unwrap();
     }
 
     #[test]

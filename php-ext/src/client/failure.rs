@@ -4,7 +4,7 @@
 //! wording of every message can be unit-tested; `classes/exceptions.rs` turns a
 //! [`Problem`] into a thrown PHP object.
 
-use resident_protocol::{error_code, map, Value};
+use resident_protocol::{error_code, map, op, Value};
 
 /// Which `Resident\Exception\…` class a problem becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,9 +96,29 @@ impl Problem {
         Self::new(Kind::NotFound, error_code::NOT_FOUND, message)
     }
 
-    /// The server answered something this client does not understand.
-    pub fn protocol(message: impl Into<String>) -> Self {
-        Self::new(Kind::Protocol, error_code::MALFORMED, message)
+    /// The server answered something this client does not understand: `what` says what,
+    /// and the message adds what to do.
+    pub fn protocol(what: impl std::fmt::Display) -> Self {
+        Self::new(
+            Kind::Protocol,
+            error_code::MALFORMED,
+            format!(
+                "{what}. The extension and residentd do not understand each other: install \
+                 both from the same release (if they are, report this with residentd's log)"
+            ),
+        )
+    }
+
+    /// php-lib did not answer as this extension expects: `what`, and what to do.
+    pub fn php_lib(what: impl std::fmt::Display) -> Self {
+        Self::schema(format!(
+            "{what}. php-lib and the extension do not fit: install both from the same release"
+        ))
+    }
+
+    /// An answer that cannot be decoded.
+    pub fn unreadable(e: impl std::fmt::Display) -> Self {
+        Self::protocol(format!("unreadable answer from residentd: {e}"))
     }
 
     /// Builds the problem for an `{ok: false, error: {...}}` answer.
@@ -123,11 +143,90 @@ impl Problem {
             Kind::Connection => Problem::new(
                 kind,
                 code,
-                format!("residentd refuses writes ({code}): {message}"),
+                format!(
+                    "residentd refuses writes ({code}): {message}; reads go on, and residentd's \
+                     log says more"
+                ),
             ),
             _ => Problem::new(kind, code, message),
         }
     }
+}
+
+/// An error answer with a null id: a refusal residentd could not tie to a request, after
+/// which it closes the connection (`limit` at the door, a uid outside `--allow-uid`,
+/// `malformed`). The server's code and message are the exception's.
+pub fn refusal(error: &Value, socket: &str) -> Problem {
+    let code = map::get_text(error, "code").unwrap_or(error_code::INTERNAL);
+    let message = map::get_text(error, "message").unwrap_or("(no message)");
+    if protocol_fault(code) {
+        return Problem {
+            code: code.to_owned(),
+            ..Problem::protocol(format!(
+                "residentd at {socket} could not take a request and closed the connection \
+                 ({code}): {message}"
+            ))
+        };
+    }
+    let hint = if code == error_code::LIMIT && !message.contains("--connections-max") {
+        ": wait and retry, or raise residentd's --connections-max"
+    } else {
+        ""
+    };
+    Problem::new(
+        Kind::Connection,
+        code,
+        format!("residentd at {socket} refused the connection: {message}{hint}"),
+    )
+}
+
+/// A code that says the request could not be taken at all, rather than the connection
+/// refused: resending it would fail again.
+fn protocol_fault(code: &str) -> bool {
+    [
+        error_code::MALFORMED,
+        error_code::TOO_LARGE,
+        error_code::UNKNOWN_OP,
+        error_code::INTERNAL,
+    ]
+    .contains(&code)
+}
+
+/// A request larger than the server's `frame_bytes_max` (from `hello`), refused before any
+/// of it is sent: the server would close the connection after reading its length.
+pub fn too_large(op: &str, len: usize, max: u32) -> Problem {
+    let (what, hint) = if op == op::COMMIT {
+        (
+            "the commit".to_owned(),
+            "keep large data (files, blobs) elsewhere and store a reference to it, persist \
+             fewer events at a time",
+        )
+    } else {
+        (format!("the {op} request"), "send fewer or smaller values")
+    };
+    Problem::new(
+        Kind::BadRequest,
+        error_code::LIMIT,
+        format!(
+            "{what} is {len} bytes, more than the server's limit of {max} bytes \
+             (frame_bytes_max), so it was not sent: {hint}, or raise residentd's \
+             --frame-bytes-max"
+        ),
+    )
+}
+
+/// An answer longer than this client accepts (a server that bounds its answers refuses to
+/// send it).
+pub fn answer_too_large(socket: &str, len: u32, max: u32) -> Problem {
+    Problem::new(
+        Kind::Protocol,
+        error_code::TOO_LARGE,
+        format!(
+            "residentd at {socket} sent an answer of {len} bytes, more than this client's limit \
+             of {max} bytes (frame_bytes_max): ask for fewer or smaller rows (limit(), \
+             paginate(), lazy(), or pluck() of one field)"
+        ),
+    )
 }
 
 /// The one place that decides which exception a wire code becomes.
@@ -233,6 +332,94 @@ mod tests {
         ]));
         assert_eq!(p.kind, Kind::Connection);
         assert!(p.message.contains("disk full"), "{}", p.message);
+    }
+
+    #[test]
+    fn refusals_without_an_id_carry_the_server_code_and_message() {
+        let socket = "/run/resident/resident.sock";
+        let limit = wire_error(vec![
+            ("code", Value::from("limit")),
+            (
+                "message",
+                Value::from("the server has reached its limit of 1024 connections"),
+            ),
+        ]);
+        let p = refusal(&limit, socket);
+        assert_eq!((p.kind, p.code.as_str()), (Kind::Connection, "limit"));
+        assert_eq!(
+            p.message,
+            "residentd at /run/resident/resident.sock refused the connection: the server has \
+             reached its limit of 1024 connections: wait and retry, or raise residentd's \
+             --connections-max"
+        );
+        // A code this build does not know, as for a uid outside --allow-uid.
+        let uid = wire_error(vec![
+            ("code", Value::from("forbidden")),
+            (
+                "message",
+                Value::from("uid 33 is not allowed by --allow-uid"),
+            ),
+        ]);
+        let p = refusal(&uid, socket);
+        assert_eq!((p.kind, p.code.as_str()), (Kind::Connection, "forbidden"));
+        assert!(
+            p.message
+                .ends_with("refused the connection: uid 33 is not allowed by --allow-uid"),
+            "{}",
+            p.message
+        );
+        let malformed = wire_error(vec![
+            ("code", Value::from("malformed")),
+            ("message", Value::from("frame is not valid CBOR")),
+        ]);
+        let p = refusal(&malformed, socket);
+        assert_eq!((p.kind, p.code.as_str()), (Kind::Protocol, "malformed"));
+        assert!(
+            p.message.contains("(malformed): frame is not valid CBOR."),
+            "{}",
+            p.message
+        );
+    }
+
+    #[test]
+    fn too_large_says_how_large_what_the_limit_is_and_what_to_do() {
+        let p = too_large("commit", 17_825_893, 16_777_216);
+        assert_eq!((p.kind, p.code.as_str()), (Kind::BadRequest, "limit"));
+        assert!(
+            p.message.starts_with(
+                "the commit is 17825893 bytes, more than the server's limit of 16777216 bytes \
+                 (frame_bytes_max), so it was not sent: keep large data"
+            ),
+            "{}",
+            p.message
+        );
+        let p = too_large("query", 20, 10).in_query();
+        assert_eq!(p.kind, Kind::Query);
+        assert!(p.message.starts_with("the query request is 20 bytes"));
+    }
+
+    #[test]
+    fn protocol_problems_say_what_to_do() {
+        let p = Problem::unreadable("truncated item (at byte 7)");
+        assert_eq!((p.kind, p.code.as_str()), (Kind::Protocol, "malformed"));
+        assert!(
+            p.message.starts_with(
+                "unreadable answer from residentd: truncated item (at byte 7). The extension and \
+                 residentd do not understand each other: install both from the same release"
+            ),
+            "{}",
+            p.message
+        );
+        let p = answer_too_large("/s.sock", 30_000_472, 16_777_216);
+        assert_eq!((p.kind, p.code.as_str()), (Kind::Protocol, "too_large"));
+        assert!(
+            p.message.starts_with(
+                "residentd at /s.sock sent an answer of 30000472 bytes, more than this client's \
+                 limit of 16777216 bytes (frame_bytes_max): ask for fewer or smaller rows"
+            ),
+            "{}",
+            p.message
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod fields;
 pub mod process;
 pub mod schema;
 pub mod settings;
+pub mod values;
 pub mod wire;
 
 #[cfg(test)]

@@ -59,8 +59,7 @@ impl Client {
         request: &[(&str, Value)],
     ) -> Result<Value, Problem> {
         let body = self.exchange_raw(settings, needs, request)?;
-        frame::decode_body(&body)
-            .map_err(|e| Problem::protocol(format!("unreadable answer from residentd: {e}")))
+        frame::decode_body(&body).map_err(Problem::unreadable)
     }
 
     /// [`Client::exchange`] returning the answer's frame body undecoded (its `id` and
@@ -77,10 +76,11 @@ impl Client {
     ) -> Result<Vec<u8>, Problem> {
         let mut retried = false;
         loop {
-            if self.conn.is_none() {
-                self.connect(&settings())?;
-            }
-            match self.try_exchange(needs, request) {
+            let conn = match &mut self.conn {
+                Some(conn) => conn,
+                None => self.conn.insert(Connection::open(&settings())?),
+            };
+            match Self::try_exchange(conn, &mut self.registered, needs, request) {
                 Ok(answer) => return Ok(answer),
                 Err(CallError::Refused(p)) => return Err(p),
                 Err(CallError::Fatal(p)) => {
@@ -93,7 +93,8 @@ impl Client {
                     if retried || !proven {
                         let s = settings();
                         return Err(Problem::connection(format!(
-                            "lost the connection to residentd at {}: {why}",
+                            "lost the connection to residentd at {}: {why}; is it running \
+                             (resident ping)? Its log says why it closed the connection",
                             s.socket
                         )));
                     }
@@ -104,13 +105,13 @@ impl Client {
     }
 
     fn try_exchange(
-        &mut self,
+        conn: &mut Connection,
+        registered: &mut HashSet<String>,
         needs: &[Registration<'_>],
         request: &[(&str, Value)],
     ) -> Result<Vec<u8>, CallError> {
-        let conn = self.conn.as_mut().expect("connected above");
         for need in needs {
-            if self.registered.contains(need.class) {
+            if registered.contains(need.class) {
                 continue;
             }
             let mut register = vec![("op", Value::from(op::REGISTER))];
@@ -124,15 +125,9 @@ impl Client {
                 }
             }
             conn.call(register)?;
-            self.registered.insert(need.class.to_owned());
+            registered.insert(need.class.to_owned());
         }
         conn.call_raw(request.to_vec())
-    }
-
-    fn connect(&mut self, settings: &Settings) -> Result<(), Problem> {
-        self.disconnect();
-        self.conn = Some(Connection::open(settings)?);
-        Ok(())
     }
 
     /// Forgets the connection and everything learnt on it.
@@ -202,6 +197,62 @@ mod tests {
             seen,
             ["hello", "register", "find", "find", "hello", "register", "find"]
         );
+    }
+
+    #[test]
+    fn never_resends_a_request_the_server_closed_the_connection_for() {
+        let socket = TempSocket::new("too-large.sock");
+        let path = socket.path.clone();
+        let listener = UnixListener::bind(&path).unwrap();
+        // Answers hello and one request, then does what residentd does with a frame over
+        // its limit: reads the length, answers `too_large` with a null id, and closes. Then
+        // counts the connections that come back.
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            for _ in 0..2 {
+                let req = frame::read_frame(&mut s, 1 << 20).unwrap();
+                let answer = map::build(vec![
+                    ("id", map::get(&req, "id").unwrap().clone()),
+                    ("ok", Value::from(true)),
+                ]);
+                s.write_all(&frame::encode(&answer)).unwrap();
+            }
+            let mut len = [0u8; 4];
+            std::io::Read::read_exact(&mut s, &mut len).unwrap();
+            let error = map::build(vec![
+                ("code", Value::from("too_large")),
+                (
+                    "message",
+                    Value::from("frame of 4000027 bytes exceeds the limit"),
+                ),
+            ]);
+            let refusal = map::build(vec![
+                ("id", Value::Null),
+                ("ok", Value::from(false)),
+                ("error", error),
+            ]);
+            s.write_all(&frame::encode(&refusal)).unwrap();
+            drop(s);
+            listener.set_nonblocking(true).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            std::iter::from_fn(|| listener.accept().ok()).count()
+        });
+        let settings = || Settings {
+            socket: path.clone(),
+            timeout_ms: 1000,
+        };
+        let mut client = Client::default();
+        client
+            .exchange(settings, &[], &[("op", Value::from("count"))])
+            .unwrap();
+        let big = [
+            ("op", Value::from("commit")),
+            ("x", Value::from("y".repeat(4_000_000))),
+        ];
+        let err = client.exchange(settings, &[], &big).unwrap_err();
+        assert_eq!(err.code, "too_large", "{}", err.message);
+        assert!(err.message.contains("exceeds the limit"), "{}", err.message);
+        assert_eq!(server.join().unwrap(), 0, "the request was sent again");
     }
 
     #[test]

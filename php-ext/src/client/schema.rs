@@ -38,7 +38,7 @@ fn name_of(answer: &Value, method: &str, class: &str) -> Result<String, Problem>
     map::get_text(answer, "name")
         .map(str::to_owned)
         .ok_or_else(|| {
-            Problem::schema(format!(
+            Problem::php_lib(format!(
                 "Resident\\Schema\\Registry::{method}('{class}') returned no 'name'"
             ))
         })

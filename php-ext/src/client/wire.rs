@@ -37,8 +37,14 @@ pub fn query(entity: &str, spec: &[(Value, Value)]) -> Result<Request, Problem> 
             .as_text()
             .and_then(|k| QUERY_KEYS.iter().find(|q| **q == k))
             .ok_or_else(|| {
+                let shown = match k {
+                    Value::Text(t) => format!("'{t}'"),
+                    Value::Integer(i) => i128::from(*i).to_string(),
+                    other => format!("{other:?}"),
+                };
                 Problem::query(format!(
-                    "query spec key {k:?} is not one of {}",
+                    "the query spec has the key {shown}, which is not one of {}: build the \
+                     query with Resident\\Query\\Builder",
                     QUERY_KEYS.join(", ")
                 ))
             })?;

@@ -38,11 +38,11 @@ pub fn forward(
     };
     let object = builder
         .object()
-        .ok_or_else(|| Problem::schema(format!("{CLASS}::for did not return an object")))?;
+        .ok_or_else(|| Problem::php_lib(format!("{CLASS}::for did not return an object")))?;
     let params: Vec<&dyn IntoZvalDyn> = args.iter().map(|a| a as &dyn IntoZvalDyn).collect();
     let result = object
         .try_call_method(method, params)
-        .map_err(|e| Problem::schema(format!("{CLASS}::{method} cannot be called: {e}")))?;
+        .map_err(|e| Problem::php_lib(format!("{CLASS}::{method} cannot be called: {e}")))?;
     if objects::pending() {
         return Err(Failure::PhpPending);
     }

@@ -28,7 +28,7 @@ use crate::engine::objects;
 
 impl From<DecodeError> for Failure {
     fn from(e: DecodeError) -> Self {
-        Problem::protocol(format!("unreadable answer from residentd: {e}")).into()
+        Problem::unreadable(e).into()
     }
 }
 
@@ -254,7 +254,7 @@ impl Hydrator {
         };
         let depth = cbor::nest(depth, r.position())?;
         let mut zv = objects::instantiate(self.ce)?;
-        let obj = zv.object_mut().expect("instantiate returns an object");
+        let obj = objects::made(&mut zv, self.ce)?;
         for i in 0..n {
             let at = r.position();
             let slot = match r.raw_key()? {
@@ -272,7 +272,7 @@ impl Hydrator {
     /// An object from an entity map already decoded.
     fn entity_of_value(&mut self, entity: &Value) -> Result<Zval, Failure> {
         let mut zv = objects::instantiate(self.ce)?;
-        let obj = zv.object_mut().expect("instantiate returns an object");
+        let obj = objects::made(&mut zv, self.ce)?;
         if let Value::Map(entries) = entity {
             for (i, (k, v)) in entries.iter().enumerate() {
                 let Some(name) = k.as_text() else { continue };

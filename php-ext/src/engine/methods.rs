@@ -29,6 +29,7 @@ pub(crate) use native;
 
 /// `$this` of an instance method.
 pub fn this(ex: &mut ExecuteData) -> Result<&mut ZendObject, Failure> {
-    ex.get_self()
-        .ok_or_else(|| Problem::bad_request("this method must be called on an object").into())
+    ex.get_self().ok_or_else(|| {
+        Problem::bad_request("this method must be called on an object, not statically").into()
+    })
 }

@@ -4,7 +4,7 @@
 use ext_php_rs::convert::IntoZval;
 use ext_php_rs::ffi::zend_property_info;
 use ext_php_rs::flags::{ClassFlags, PropertyFlags};
-use ext_php_rs::types::{ZendObject, Zval};
+use ext_php_rs::types::{ZendHashTable, ZendObject, Zval};
 use ext_php_rs::zend::{ClassEntry, ExecutorGlobals};
 
 use crate::client::failure::{Failure, Problem};
@@ -42,7 +42,11 @@ pub fn subclass_of(
 
 /// [`called_class`], a proper subclass of `base` (see [`subclass_of`]).
 pub fn called_subclass_of(base: &ClassEntry, yours: &str) -> Result<&'static ClassEntry, Failure> {
-    let ce = called_class().ok_or_else(|| Problem::bad_request("no called class"))?;
+    let ce = called_class().ok_or_else(|| {
+        Problem::bad_request(format!(
+            "could not tell which class this was called on: call it on your {yours}"
+        ))
+    })?;
     subclass_of(ce, base, yours)
 }
 
@@ -87,12 +91,13 @@ pub fn instantiate(ce: &'static ClassEntry) -> Result<Zval, Failure> {
     if ce.flags().contains(ClassFlags::ConstantsUpdated) {
         return ZendObject::new(ce)
             .into_zval(false)
-            .map_err(|e| Problem::protocol(e.to_string()).into());
+            .map_err(|e| cannot_make(ce, &e.to_string()));
     }
     // Property defaults that are constant expressions still need evaluating; Reflection
     // makes the engine do it (the fast path above is taken once it has).
-    let reflection = find_class("ReflectionClass")
-        .ok_or_else(|| Problem::protocol("ReflectionClass is missing"))?;
+    let reflection = find_class("ReflectionClass").ok_or_else(|| {
+        Problem::schema("PHP's Reflection is missing: Resident needs it to make entity objects")
+    })?;
     let r = ZendObject::new(reflection);
     let name = class_name(ce);
     r.try_call_method("__construct", vec![&name])
@@ -105,6 +110,20 @@ pub fn instantiate(ce: &'static ClassEntry) -> Result<Zval, Failure> {
     } else {
         Err(Failure::PhpPending)
     }
+}
+
+/// The object in `zv`, which [`instantiate`] made of `ce`.
+pub fn made<'a>(zv: &'a mut Zval, ce: &ClassEntry) -> Result<&'a mut ZendObject, Failure> {
+    zv.object_mut()
+        .ok_or_else(|| cannot_make(ce, "the engine gave no object"))
+}
+
+fn cannot_make(ce: &ClassEntry, why: &str) -> Failure {
+    Problem::schema(format!(
+        "could not make an object of {} ({why}); this is a bug of the extension: report it",
+        class_name(ce)
+    ))
+    .into()
 }
 
 /// The declared, non-static property `name` of `ce` if it is public.
@@ -124,10 +143,11 @@ fn property_info(ce: &ClassEntry, name: &str) -> Option<&'static zend_property_i
     }
 }
 
-/// Names of the public, non-static declared properties of `ce`, in declaration order.
-pub fn public_property_names(ce: &ClassEntry) -> Vec<String> {
+/// Names of the public, non-static declared properties of `ce`, in declaration order; a
+/// name that is not UTF-8 (a Latin-1 source file) is the error, as its bytes.
+pub fn public_property_names(ce: &ClassEntry) -> Result<Vec<String>, Vec<u8>> {
     let mut names = Vec::new();
-    for (key, zv) in ce.properties_info.iter() {
+    for (key, zv) in entries(&ce.properties_info) {
         // SAFETY: as in `property_info`.
         let Some(info) = (unsafe {
             zv.ptr::<zend_property_info>()
@@ -137,10 +157,21 @@ pub fn public_property_names(ce: &ClassEntry) -> Vec<String> {
         };
         let flags = PropertyFlags::from_bits_truncate(info.flags);
         if flags.contains(PropertyFlags::Public) && !flags.contains(PropertyFlags::Static) {
-            names.push(key.to_string());
+            let Some(name) = key.zend_str() else { continue };
+            match name.as_str() {
+                Ok(name) => names.push(name.to_owned()),
+                Err(_) => return Err(name.as_bytes().to_vec()),
+            }
         }
     }
-    names
+    Ok(names)
+}
+
+/// The entries of `ht` in order, each key as a zval (an int or a string). Unlike
+/// ext-php-rs's `iter()` and `values()`, which panic on a string key that is not UTF-8.
+pub fn entries(ht: &ZendHashTable) -> impl Iterator<Item = (Zval, &Zval)> {
+    let mut iter = ht.iter();
+    std::iter::from_fn(move || iter.next_zval())
 }
 
 /// Writes a property as code of the declaring class would, so readonly properties can be

@@ -19,12 +19,12 @@ pub fn call_static(class: &str, method: &str, arg: &str) -> Result<Zval, Failure
         .into());
     }
     let callable = ZendCallable::try_from_name(&format!("{class}::{method}"))
-        .map_err(|e| Problem::schema(format!("{class}::{method} cannot be called: {e}")))?;
+        .map_err(|e| Problem::php_lib(format!("{class}::{method} cannot be called: {e}")))?;
     callable.try_call(vec![&arg]).map_err(|e| {
         if objects::pending() {
             Failure::PhpPending
         } else {
-            Problem::schema(format!("{class}::{method}('{arg}') failed: {e}")).into()
+            Problem::php_lib(format!("{class}::{method}('{arg}') failed: {e}")).into()
         }
     })
 }

@@ -8,6 +8,7 @@ use resident_protocol::Value;
 use crate::client::failure::{Failure, Problem};
 use crate::client::process;
 use crate::client::schema::{self, AggregateSchema, EntitySchema, EventSchema};
+use crate::client::values::Rules;
 use crate::engine::convert;
 use crate::engine::php_lib;
 
@@ -23,7 +24,11 @@ fn ask<T: Any>(
         return Ok(hit);
     }
     let answer = php_lib::call_static(REGISTRY, method, class)?;
-    let answer = convert::to_cbor(&answer, &format!("{REGISTRY}::{method}('{class}')"))?;
+    let answer = convert::to_cbor(
+        &answer,
+        &format!("{REGISTRY}::{method}('{class}')"),
+        Rules::ARGUMENT,
+    )?;
     let parsed = Rc::new(parse(&answer, class)?);
     process::with(|c| c.remember(key, parsed.clone()));
     Ok(parsed)

@@ -33,10 +33,20 @@ final class Cursor
      */
     public static function encode(array $order, array $after): string
     {
-        $json = json_encode(
-            ['v' => self::VERSION, 'order' => $order, 'after' => $after],
-            JSON_THROW_ON_ERROR | JSON_PRESERVE_ZERO_FRACTION | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES,
-        );
+        try {
+            $json = json_encode(
+                ['v' => self::VERSION, 'order' => $order, 'after' => $after],
+                JSON_THROW_ON_ERROR | JSON_PRESERVE_ZERO_FRACTION | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES,
+            );
+        } catch (JsonException $e) {
+            // NAN and INF (stored before the extension refused them) have no JSON form.
+            throw new QueryException(sprintf(
+                'Cannot make a cursor after this page: its last row holds a value JSON cannot carry (%s) in its order fields (%s). '
+                . 'Page with after($lastEntity) instead, or correct the stored value.',
+                $e->getMessage(),
+                implode(', ', [...array_column($order, 'field'), 'id']),
+            ), 0, $e);
+        }
         return rtrim(strtr(base64_encode($json), '+/', '-_'), '=');
     }
 

@@ -77,7 +77,7 @@ final class EventSchema
     {
         $idProperty = $rule->idProperty();
         if ($idProperty !== null && !isset($properties[$idProperty])) {
-            throw new SchemaException(sprintf('%s names id: "%s", but has no public property $%s to read the %s id from.', $class, $idProperty, $idProperty, $entity->name));
+            throw new SchemaException(sprintf('%s names id: "%s", but has no public property $%s to read the %s id from: add the property, or name another one in id:.', $class, $idProperty, $idProperty, $entity->name));
         }
         $fields = [];
         foreach ($rule->fieldMaps() as $operation => $map) {
@@ -116,7 +116,7 @@ final class EventSchema
     private static function assertField(string $class, EntitySchema $entity, string $field): void
     {
         if (!$entity->hasField($field)) {
-            throw new SchemaException(sprintf('%s changes field "%s" of %s, which has no such public property.', $class, $field, $entity->class));
+            throw new SchemaException(sprintf('%s changes field "%s" of %s, which has no such public property: add it to %3$s, or correct the field name in the attribute.', $class, $field, $entity->class));
         }
     }
 
