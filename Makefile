@@ -80,7 +80,7 @@ test-ext:
 	RESIDENTD=$(RESIDENTD) $(PHP_EXT) php-ext/tests/hydrate_check.php
 
 test-php:
-	RESIDENT_BIN=$(RESIDENTD) RESIDENT_EXT=$(EXTENSION) $(PHP_EXT) /usr/bin/phpunit -c tests/phpunit.xml
+	RESIDENTD=$(RESIDENTD) RESIDENT_EXT=$(EXTENSION) $(PHP_EXT) /usr/bin/phpunit -c tests/phpunit.xml
 
 lint:
 	cargo fmt --all --check

@@ -146,10 +146,10 @@ namespace {
     }
 
     // --- residentd ------------------------------------------------------------------------
-    require __DIR__ . '/../../tests/Support/ResidentServer.php';
+    require __DIR__ . '/../../php-lib/src/Testing/TestServer.php';
     // A server of its own unless RESIDENT_SOCKET names one already running.
     $socket = getenv('RESIDENT_SOCKET') ?: '';
-    $server = $socket === '' ? Resident\Tests\Support\ResidentServer::forScript('smoke') : null;
+    $server = $socket === '' ? Resident\Testing\TestServer::startedFor('smoke') : null;
     $socket = $server?->socket ?? $socket;
 
     // --- basics ---------------------------------------------------------------------------

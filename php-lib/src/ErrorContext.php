@@ -1,0 +1,30 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Resident;
+
+use Resident\Exception\ConcurrencyException;
+use Resident\Exception\ResidentException;
+use Throwable;
+
+/**
+ * What a log record of a Resident exception should carry besides its message: the wire
+ * code, the socket, and for a conflict the stream and both versions. The framework
+ * adapters add it when they report an exception.
+ */
+final class ErrorContext
+{
+    /** @return array{resident?: array<string, int|string>} nothing for other exceptions */
+    public static function of(Throwable $e): array
+    {
+        if (!$e instanceof ResidentException) {
+            return [];
+        }
+        $context = ['code' => $e->errorCode(), 'socket' => Operations::socket()];
+        if ($e instanceof ConcurrencyException) {
+            $context += ['stream' => $e->stream(), 'expected_version' => $e->expectedVersion(), 'actual_version' => $e->actualVersion()];
+        }
+        return ['resident' => $context];
+    }
+}
