@@ -26,7 +26,7 @@ final class SchemaSyncTest extends TestCase
     public function testTheCodeSchemaIsTheEntitiesEventsAndAggregatesUnderTheDirectories(): void
     {
         $code = self::code();
-        self::assertSame([Gadget::class, GadgetAggregateRoot::class, GadgetMade::class], $code->classes, 'no abstract base, no plain class');
+        self::assertSame([Gadget::class, GadgetAggregateRoot::class, GadgetMade::class], $code->classes(), 'no abstract base, no plain class');
         $wire = $code->toWire();
         self::assertSame(['Gadget'], array_column($wire['entities'], 'name'), 'Gadget once, though three classes name it');
         self::assertSame(['GadgetMade'], array_column($wire['events'], 'name'));

@@ -24,36 +24,42 @@ final class CodeSchema
     /** PHP files read under the given directories; more is a misconfigured path. */
     private const FILES_MAX = 20_000;
 
-    /** @param list<class-string> $classes */
-    private function __construct(public readonly array $classes)
+    /** @var list<class-string>|null found at first use: a facade or service that is never asked pays nothing */
+    private ?array $classes = null;
+
+    /** @param list<string> $directories */
+    private function __construct(private readonly array $directories)
     {
     }
 
     /**
      * The Entity, Event and AggregateRoot subclasses declared in the PHP files under these
-     * directories. Each class is loaded through the autoloader, as a framework's
-     * discovery of commands or services would.
+     * directories (found when first asked for). Each class is loaded through the
+     * autoloader, as a framework's discovery of commands or services would.
      *
      * @param list<string> $directories
      */
     public static function fromDirectories(array $directories): self
     {
-        $classes = [];
-        foreach (self::phpFiles($directories) as $file) {
-            foreach (self::declaredClasses($file) as $class) {
-                if (class_exists($class) && self::isResident($class)) {
-                    $classes[] = $class;
-                }
-            }
-        }
-        sort($classes);
-        return new self($classes);
+        return new self($directories);
     }
 
-    /** @param list<class-string> $classes */
-    public static function fromClasses(array $classes): self
+    /** @return list<class-string> sorted */
+    public function classes(): array
     {
-        return new self(array_values($classes));
+        if ($this->classes === null) {
+            $classes = [];
+            foreach (self::phpFiles($this->directories) as $file) {
+                foreach (self::declaredClasses($file) as $class) {
+                    if (class_exists($class) && self::isResident($class)) {
+                        $classes[] = $class;
+                    }
+                }
+            }
+            sort($classes);
+            $this->classes = $classes;
+        }
+        return $this->classes;
     }
 
     /**
@@ -66,7 +72,7 @@ final class CodeSchema
     {
         $entities = [];
         $events = [];
-        foreach ($this->classes as $class) {
+        foreach ($this->classes() as $class) {
             $register = match (true) {
                 is_subclass_of($class, Entity::class) => Registry::entity($class)['register'],
                 is_subclass_of($class, Event::class) => Registry::event($class)['register'],

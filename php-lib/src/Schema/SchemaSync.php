@@ -20,7 +20,7 @@ final class SchemaSync
         $wire = $this->code->toWire();
         $answer = \Resident\register($wire, true);
         return new SchemaReport(
-            count($this->code->classes),
+            count($this->code->classes()),
             SchemaDiff::between($wire, $answer['current']),
             $answer['changed'],
             $answer['refused'],
