@@ -15,6 +15,9 @@ use Throwable;
  */
 final class ErrorContext
 {
+    /** What a client is told when a conflict escaped its retries (a 409): the stream and versions are for the log only. */
+    public const CONFLICT_MESSAGE = 'Another request changed this at the same time; try again.';
+
     /** @return array{resident?: array<string, int|string>} nothing for other exceptions */
     public static function of(Throwable $e): array
     {

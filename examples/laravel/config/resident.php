@@ -11,6 +11,7 @@ return [
     'timeout_ms' => (int) env('RESIDENT_TIMEOUT_MS', 5000),
 
     // Where resident:schema:check and resident:schema:push find the Entity, Event and
-    // AggregateRoot classes whose schema they compare with the server's.
-    'schema_paths' => [app_path('Bank')],
+    // AggregateRoot classes whose schema they compare with the server's. (This app's
+    // domain is the bank example's, autoloaded as App\ from ../bank/src.)
+    'schema_paths' => [base_path('../bank/src')],
 ];

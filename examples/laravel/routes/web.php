@@ -8,6 +8,6 @@ use Illuminate\Support\Facades\Route;
 Route::get('/', [AccountsController::class, 'index']);
 Route::post('/accounts', OpenAccountController::class);
 
-// {account} is bound to the App\Bank\Account with that uuid (a 404 when there is none).
+// {account} is bound to the App\Account with that uuid (a 404 when there is none).
 Route::post('/accounts/{account}/increase/{amount}', [BalanceController::class, 'increase'])
     ->where('amount', '[1-9][0-9]{0,8}');

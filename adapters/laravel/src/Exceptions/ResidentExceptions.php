@@ -25,16 +25,13 @@ use Symfony\Component\HttpKernel\Exception\NotFoundHttpException;
  */
 final class ResidentExceptions
 {
-    /** What a client is told on a 409: the stream and versions are for the log only. */
-    public const CONFLICT_MESSAGE = 'Another request changed this at the same time; try again.';
-
     /** @param Closure(): LoggerInterface $logger */
     public static function handleIn(Handler $handler, Closure $logger): void
     {
         $handler->map(NotFound::class, static fn (NotFound $e) => new NotFoundHttpException($e->getMessage(), $e));
         $handler->renderable(static fn (ConcurrencyException $e, $request) => $handler->render(
             $request,
-            new ConflictHttpException(self::CONFLICT_MESSAGE, $e),
+            new ConflictHttpException(ErrorContext::CONFLICT_MESSAGE, $e),
         ));
         $handler->reportable(static function (ResidentException $e) use ($logger): bool {
             $level = $e instanceof ConcurrencyException ? 'warning' : 'error';

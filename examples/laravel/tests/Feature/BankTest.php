@@ -2,12 +2,12 @@
 
 namespace Tests\Feature;
 
-use App\Bank\Account;
-use App\Bank\AccountAggregateRoot;
+use App\Account;
+use App\AccountAggregateRoot;
 use Illuminate\Support\Facades\Artisan;
 use Illuminate\Support\Facades\Log;
 use Illuminate\Support\Facades\Route;
-use Resident\Laravel\Exceptions\ResidentExceptions;
+use Resident\ErrorContext;
 use Resident\Laravel\Facades\Resident;
 use Tests\TestCase;
 
@@ -65,7 +65,7 @@ final class BankTest extends TestCase
             $first->increaseBalance(2);
         });
 
-        $this->postJson('/race')->assertStatus(409)->assertJson(['message' => ResidentExceptions::CONFLICT_MESSAGE]);
+        $this->postJson('/race')->assertStatus(409)->assertJson(['message' => ErrorContext::CONFLICT_MESSAGE]);
 
         $records = Log::getLogger()->getHandlers()[0]->getRecords();
         self::assertCount(1, $records);

@@ -2,9 +2,9 @@
 
 namespace Tests\Unit;
 
-use App\Bank\AccountAggregateRoot;
-use App\Bank\AccountOpened;
-use App\Bank\BalanceIncreased;
+use App\AccountAggregateRoot;
+use App\AccountOpened;
+use App\BalanceIncreased;
 use PHPUnit\Framework\TestCase;
 use Resident\Testing\AggregateScenario;
 

@@ -2,7 +2,7 @@
 
 namespace App\Http\Controllers;
 
-use App\Bank\Account;
+use App\Account;
 
 class AccountsController
 {

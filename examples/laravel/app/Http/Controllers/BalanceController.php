@@ -2,8 +2,8 @@
 
 namespace App\Http\Controllers;
 
-use App\Bank\Account;
-use App\Bank\AccountAggregateRoot;
+use App\Account;
+use App\AccountAggregateRoot;
 
 class BalanceController
 {
