@@ -22,13 +22,13 @@ APT_PACKAGES := php8.2-cli php8.2-dev php8.2-mbstring php8.2-xml clang libclang-
                 phpunit composer redis-server php8.2-redis php8.2-fpm libfcgi-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build run test test-rust test-ext test-php lint check layers php-lint stubs stubs-check bench \
+.PHONY: help deps build run test test-rust test-ext test-php test-examples lint check layers php-lint stubs stubs-check bench \
         install uninstall clean \
         bench-http bench-http-check bench-http-deps bench-report
 
 help:
 	@echo "make run      build, start residentd (socket $(SOCKET)) and the bank example on http://127.0.0.1:$(PORT)/"
-	@echo "make test     build and run every test"
+	@echo "make test     build and run every test (make test-examples: only the Laravel and Symfony apps)"
 	@echo "make check    the edit loop: fmt --check, clippy, Rust unit tests, the layer check, php -l"
 	@echo "make lint     cargo fmt --check and clippy -D warnings"
 	@echo "make bench    Account::find() against phpredis GET; queries against PostgreSQL and SQLite;"
@@ -65,7 +65,7 @@ build: deps
 run: build
 	SOCKET=$(SOCKET) DATA=$(DATA) PORT=$(PORT) RESIDENTD=$(RESIDENTD) EXTENSION=$(EXTENSION) examples/bank/run.sh
 
-test: build layers test-rust test-ext test-php bench-http-check stubs-check
+test: build layers test-rust test-ext test-php test-examples bench-http-check stubs-check
 
 # The disk-full test mounts a small tmpfs, so it needs root or passwordless sudo.
 test-rust:
@@ -80,7 +80,21 @@ test-ext:
 	RESIDENTD=$(RESIDENTD) $(PHP_EXT) php-ext/tests/hydrate_check.php
 
 test-php:
-	RESIDENT_BIN=$(RESIDENTD) RESIDENT_EXT=$(EXTENSION) $(PHP_EXT) /usr/bin/phpunit -c tests/phpunit.xml
+	RESIDENTD=$(RESIDENTD) RESIDENT_EXT=$(EXTENSION) $(PHP_EXT) /usr/bin/phpunit -c tests/phpunit.xml
+
+# examples/laravel and examples/symfony: the bank on Laravel 8 and Symfony 5.4 from Debian's
+# packages; composer install works offline (path repositories for the adapters and php-lib),
+# then each app's PHPUnit suite runs through the framework's HTTP test client against a
+# throwaway residentd with the real extension.
+EXAMPLES_DEPS := php-laravel-framework php-symfony-framework-bundle php-symfony-twig-bundle \
+                 php-symfony-browser-kit php-symfony-css-selector php-symfony-yaml
+test-examples: build
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(EXAMPLES_DEPS)"
+	@for app in laravel symfony; do \
+		echo "examples/$$app:"; \
+		composer install --quiet --no-interaction --working-dir=examples/$$app || exit 1; \
+		(cd examples/$$app && RESIDENTD=$(RESIDENTD) $(PHP_EXT) /usr/bin/phpunit) || exit 1; \
+	done
 
 lint:
 	cargo fmt --all --check
@@ -100,7 +114,7 @@ layers:
 
 # PHP syntax of every PHP file we ship or test with (php -l reads one file at a time).
 php-lint:
-	@find php-lib/src tests examples bench -name '*.php' -not -path '*/vendor/*' -print0 \
+	@find php-lib/src adapters tests examples bench -name '*.php' -not -path '*/vendor/*' -print0 \
 		| xargs -0 -n1 -P2 php -l >/dev/null && echo "php -l: no syntax errors"
 
 # The stubs are generated from the extension itself (cargo-php reads a debug build).
@@ -172,4 +186,5 @@ uninstall:
 
 clean:
 	cargo clean
-	rm -rf $(VAR) php-lib/vendor
+	rm -rf $(VAR) php-lib/vendor examples/laravel/vendor examples/symfony/vendor examples/symfony/var \
+		examples/laravel/composer.lock examples/symfony/composer.lock

@@ -184,6 +184,42 @@ namespace Resident {
     function query(string $class, array $spec): mixed {}
 
     /**
+     * The events of the stream `<aggregate>-<id>` from version `$from`, at most `$limit`
+     * (the server caps it at `rows_max`): `['version' => n, 'events' => [['id', 'type',
+     * 'version', 'position', 'data', 'meta'], …]]`. `$aggregate` is the wire name (the
+     * short class name or its `#[Alias]`).
+     *
+     * @param string $aggregate
+     * @param string $id
+     * @param int $from
+     * @param int $limit
+     * @return mixed
+     */
+    function read(string $aggregate, string $id, int $from = 1, int $limit = 1000): mixed {}
+
+    /**
+     * Sends `['entities' => […], 'events' => […]]` (the wire `register` body, as
+     * `Resident\Schema\Registry` builds it) and returns the answer: `changed` and
+     * `schema_version`; with `$dry_run` nothing is recorded and the answer also holds
+     * `refused` (why a real register would fail, or null) and `current` (the server's
+     * definitions of the named types). A refused real register throws `SchemaException`.
+     *
+     * @param array $schema
+     * @param bool $dry_run
+     * @return mixed
+     */
+    function register(array $schema, bool $dry_run = false): mixed {}
+
+    /**
+     * Writes a snapshot now (`snapshot` op) and returns once it is on disk: `path`,
+     * `position`, `entities`, `bytes`, `took_ms`. `ConnectionException` (`unavailable`) when
+     * one is being written already.
+     *
+     * @return mixed
+     */
+    function snapshot(): mixed {}
+
+    /**
      * The server's counters (`stats` op): position, events, streams, entities per type, …
      *
      * @return mixed

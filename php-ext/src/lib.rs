@@ -6,7 +6,7 @@
 //!
 //! - `classes/`: what PHP code sees, one file per native class or group of functions
 //!   (`Resident\Entity`, `Event`, `AggregateRoot`, the exceptions, `Resident\query()`,
-//!   `stats()` and `ping()`).
+//!   `register()`, `read()`, `stats()`, `snapshot()` and `ping()`).
 //! - `engine/`: the Zend plumbing: objects and properties, PHP values ⇄ CBOR, answers
 //!   into zvals, calls into php-lib (schema registry, query builder), native-method
 //!   wrappers and the fixup that makes the native classes' objects plain engine objects.

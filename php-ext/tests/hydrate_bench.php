@@ -15,14 +15,14 @@ declare(strict_types=1);
 
 require __DIR__ . '/../../examples/bank/bootstrap.php';
 require __DIR__ . '/../../bench/lib/RawClient.php';
-require __DIR__ . '/../../tests/Support/ResidentServer.php';
+require __DIR__ . '/../../php-lib/src/Testing/TestServer.php';
 
 use App\Account;
 use App\AccountAggregateRoot;
 use Resident\Bench\RawClient;
 
 $size = (int) (getenv('BENCH_ACCOUNTS') ?: 10_000);
-$socket = \Resident\Tests\Support\ResidentServer::forScript('hydrate-bench')->socket;
+$socket = \Resident\Testing\TestServer::startedFor('hydrate-bench')->socket;
 
 
 // One account through the extension registers the schemas; the rest go in bulk.

@@ -51,7 +51,7 @@ namespace {
     use Resident\Bench\RawClient;
 
     require __DIR__ . '/../../bench/lib/RawClient.php';
-    require __DIR__ . '/../../tests/Support/ResidentServer.php';
+    require __DIR__ . '/../../php-lib/src/Testing/TestServer.php';
 
     const ITEM = ['name' => 'Item', 'id' => 'uuid', 'fields' => [
         ['name' => 'uuid', 'type' => 'string', 'nullable' => false],
@@ -93,7 +93,7 @@ namespace {
         }
     }
 
-    $socket = \Resident\Tests\Support\ResidentServer::forScript('hydrate-check')->socket;
+    $socket = \Resident\Testing\TestServer::startedFor('hydrate-check')->socket;
 
     $raw = new RawClient($socket);
     $raw->request(['op' => 'register'] + REGISTER);

@@ -146,10 +146,10 @@ namespace {
     }
 
     // --- residentd ------------------------------------------------------------------------
-    require __DIR__ . '/../../tests/Support/ResidentServer.php';
+    require __DIR__ . '/../../php-lib/src/Testing/TestServer.php';
     // A server of its own unless RESIDENT_SOCKET names one already running.
     $socket = getenv('RESIDENT_SOCKET') ?: '';
-    $server = $socket === '' ? Resident\Tests\Support\ResidentServer::forScript('smoke') : null;
+    $server = $socket === '' ? Resident\Testing\TestServer::startedFor('smoke') : null;
     $socket = $server?->socket ?? $socket;
 
     // --- basics ---------------------------------------------------------------------------
@@ -231,6 +231,22 @@ namespace {
     check($t->version() === 7, 'enum and list in event data');
     $e = thrown(fn () => $t->event(new Broken(new \stdClass())));
     check($e instanceof BadRequestException && str_contains($e->getMessage(), 'App\Broken::$thing'), 'object in event data names the property: ' . $e?->getMessage());
+
+    // --- stream reads, schema registration, snapshots ---------------------------------------
+    $read = Resident\read('AccountAggregateRoot', $root->uuid(), 2, 2);
+    check($read['version'] === 7 && count($read['events']) === 2, 'read from 2, at most 2: v' . $read['version']);
+    check($read['events'][0]['type'] === 'BalanceIncreased' && $read['events'][0]['data'] === ['amount' => 10], 'read event type and data');
+    check($read['events'][0]['version'] === 2 && is_string($read['events'][0]['meta']['recorded_at']), 'read event version and meta');
+    check(Resident\read('AccountAggregateRoot', 'none') === ['version' => 0, 'events' => []], 'read of no stream');
+    $wider = ['entities' => [['name' => 'Smoked', 'fields' => [['name' => 'uuid', 'type' => 'string']]]], 'events' => []];
+    $dry = Resident\register($wider, true);
+    check($dry['dry_run'] === true && $dry['changed'] === true && $dry['refused'] === null && $dry['current']['entities'] === [], 'register dry run of a new type');
+    check(Resident\register($wider, true)['changed'] === true, 'a dry run records nothing');
+    check(Resident\register($wider)['changed'] === true && Resident\register($wider)['changed'] === false, 'register, then a no-op');
+    $e = thrown(fn () => Resident\register(['op' => 'commit']));
+    check($e instanceof BadRequestException && str_contains($e->getMessage(), 'entities, events'), 'register refuses other keys: ' . $e?->getMessage());
+    $snapshot = Resident\snapshot();
+    check(is_string($snapshot['path']) && $snapshot['position'] >= 7, 'snapshot answers path and position');
 
     // --- misuse ---------------------------------------------------------------------------
     $e = thrown(fn () => new AccountAggregateRoot());

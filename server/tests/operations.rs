@@ -343,3 +343,51 @@ fn the_cli_prints_stats_and_pings() {
     assert!(stats.contains("Account"), "{stats}");
     assert!(cli("ping").contains("residentd"));
 }
+
+#[test]
+fn a_register_dry_run_answers_the_difference_and_records_nothing() {
+    use resident_server::state::schema::FieldType;
+    use resident_server::testkit;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), &[]);
+    let mut c = server.client();
+    c.ok("register", bank_schema());
+    open_and_fund(&mut c, "a1", 5);
+    let dry = |args: Vec<(&'static str, Value)>| {
+        let mut args = args;
+        args.push(("dry_run", Value::Bool(true)));
+        args
+    };
+
+    // An allowed change: the server's current definition comes back for the diff.
+    let mut part = testkit::example_bank_part();
+    part.entities[0]
+        .fields
+        .push(testkit::field("email", FieldType::String, true, None));
+    let answer = c.ok("register", dry(testkit::register_args(&part)));
+    assert_eq!(get(&answer, &["changed"]), &Value::Bool(true));
+    assert_eq!(get(&answer, &["refused"]), &Value::Null);
+    let current = get(&answer, &["current", "entities"]).as_array().unwrap();
+    assert_eq!(get(&current[0], &["name"]), &text("Account"));
+    assert_eq!(get(&current[0], &["fields"]).as_array().unwrap().len(), 3);
+
+    // A refused change is answered, not failed, with the reason register would give.
+    let mut part = testkit::example_bank_part();
+    part.entities[0].fields[2].ty = FieldType::Float;
+    let answer = c.ok("register", dry(testkit::register_args(&part)));
+    let refused = get(&answer, &["refused"]).as_text().unwrap();
+    assert!(
+        refused.contains("field balance type int → float"),
+        "{refused}"
+    );
+
+    // Nothing was recorded: after a restart the server has the first schema only.
+    drop(c);
+    server.signal(nix::sys::signal::Signal::SIGTERM);
+    let server = Server::start(dir.path(), &[]);
+    let mut c = server.client();
+    assert_eq!(int(get(&c.ok("stats", vec![]), &["schema_version"])), 1);
+    let answer = c.ok("register", dry(bank_schema()));
+    assert_eq!(get(&answer, &["changed"]), &Value::Bool(false));
+}

@@ -10,7 +10,8 @@ use App\BalanceIncreased;
 use PHPUnit\Framework\TestCase;
 use Resident\Exception\ConcurrencyException;
 use Resident\Retry;
-use Resident\Tests\Support\ResidentServer;
+use Resident\Testing\TestServer;
+use Resident\Tests\Support\ChildProcess;
 
 /** Optimistic concurrency per stream, between real PHP processes. */
 final class ConcurrencyTest extends TestCase
@@ -50,14 +51,14 @@ final class ConcurrencyTest extends TestCase
 
     public function testTwoProcessesRaceOnOneAggregate(): void
     {
-        $server = ResidentServer::shared();
+        $server = TestServer::shared();
         $uuid = AccountAggregateRoot::create()->open('Race')->uuid();
         $barrier = sys_get_temp_dir() . '/resident-race-' . bin2hex(random_bytes(4));
         mkdir($barrier);
         $script = dirname(__DIR__) . '/scripts/race.php';
         try {
-            $a = $server->php($script, $uuid, $barrier, 'a', '10');
-            $b = $server->php($script, $uuid, $barrier, 'b', '32');
+            $a = ChildProcess::start($server->socket, $script, [$uuid, $barrier, 'a', '10']);
+            $b = ChildProcess::start($server->socket, $script, [$uuid, $barrier, 'b', '32']);
             $results = [$a->wait(), $b->wait()];
         } finally {
             exec('rm -rf ' . escapeshellarg($barrier));

@@ -7,7 +7,7 @@ namespace Resident\Tests\php;
 use PHPUnit\Framework\TestCase;
 use Resident\Exception\ConnectionException;
 use Resident\Tests\Support\ChildProcess;
-use Resident\Tests\Support\ResidentServer;
+use Resident\Testing\TestServer;
 
 /**
  * When residentd cannot be used, the exception says why and what to do. Each case runs a
@@ -53,7 +53,7 @@ final class ConnectionMessagesTest extends TestCase
 
     public function testOverTheConnectionLimitTheServersRefusalIsReported(): void
     {
-        $server = ResidentServer::temporary('connection-limit', ['--connections-max', '1']);
+        $server = self::started('connection-limit', ['--connections-max', '1']);
         $held = self::takeTheOnlySlot($server->socket);
         $outcome = self::countThrough($server->socket);
         self::assertSame(ConnectionException::class, $outcome['class'] ?? null, json_encode($outcome));
@@ -65,7 +65,7 @@ final class ConnectionMessagesTest extends TestCase
 
     public function testAUserOutsideAllowUidIsToldWhereToLook(): void
     {
-        $server = ResidentServer::temporary('allow-uid', ['--allow-uid', (string) (posix_getuid() + 4242)]);
+        $server = self::started('allow-uid', ['--allow-uid', (string) (posix_getuid() + 4242)]);
         $outcome = self::countThrough($server->socket);
         self::assertSame(ConnectionException::class, $outcome['class'] ?? null, json_encode($outcome));
         self::assertStringContainsString('allow-uid', $outcome['message']);
@@ -88,5 +88,13 @@ final class ConnectionMessagesTest extends TestCase
             unlink("$dir/file.sock");
             rmdir($dir);
         }
+    }
+
+    /** A server of its own with these flags, started; PHP's connection stays on the shared one. */
+    private static function started(string $name, array $flags): TestServer
+    {
+        $server = TestServer::inTemporaryDirectory($name, $flags);
+        $server->start();
+        return $server;
     }
 }

@@ -7,7 +7,7 @@ namespace Resident\Tests\php;
 use App\Account;
 use App\AccountAggregateRoot;
 use PHPUnit\Framework\TestCase;
-use Resident\Tests\Support\ResidentServer;
+use Resident\Testing\TestServer;
 use RuntimeException;
 
 /**
@@ -28,7 +28,7 @@ final class FpmTest extends TestCase
         if (!is_executable($binary) || !is_executable('/usr/bin/cgi-fcgi')) {
             self::fail('php8.2-fpm and libfcgi-bin are needed (make deps installs them)');
         }
-        $server = ResidentServer::shared();
+        $server = TestServer::shared();
         $this->dir = sys_get_temp_dir() . '/resident-fpm-' . getmypid();
         @mkdir($this->dir, 0700, true);
         $config = <<<INI

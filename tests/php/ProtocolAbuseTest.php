@@ -6,7 +6,7 @@ namespace Resident\Tests\php;
 
 use App\Account;
 use PHPUnit\Framework\TestCase;
-use Resident\Tests\Support\ResidentServer;
+use Resident\Testing\TestServer;
 
 /** A raw socket client misbehaves; the server answers or hangs up, and stays up for others. */
 final class ProtocolAbuseTest extends TestCase
@@ -14,7 +14,7 @@ final class ProtocolAbuseTest extends TestCase
     /** @return resource */
     private function connect()
     {
-        $socket = stream_socket_client('unix://' . ResidentServer::shared()->socket, $errno, $error, 2);
+        $socket = stream_socket_client('unix://' . TestServer::shared()->socket, $errno, $error, 2);
         self::assertNotFalse($socket, $error);
         stream_set_timeout($socket, 5);
         return $socket;
@@ -42,7 +42,7 @@ final class ProtocolAbuseTest extends TestCase
 
     protected function tearDown(): void
     {
-        self::assertTrue(ResidentServer::shared()->isRunning(), 'the server died');
+        self::assertTrue(TestServer::shared()->isRunning(), 'the server died');
         self::assertIsInt(Account::count(), 'the server no longer answers other clients');
     }
 

@@ -11,7 +11,8 @@ use Resident\Exception\QueryException;
 use Resident\Query\Builder;
 use Resident\Tests\Fixtures\Customer;
 use Resident\Tests\Fixtures\CustomerAggregateRoot;
-use Resident\Tests\Support\ResidentServer;
+use Resident\Testing\TestServer;
+use Resident\Tests\Support\ChildProcess;
 
 /**
  * Queries answered by residentd, checked against the same filtering, ordering and
@@ -367,7 +368,7 @@ final class QueryTest extends TestCase
         $barrier = sys_get_temp_dir() . '/resident-query-' . bin2hex(random_bytes(4));
         mkdir($barrier);
         file_put_contents("$barrier/plan.json", json_encode(['stable' => $stable, 'volatile' => $volatile]));
-        $writer = ResidentServer::shared()->php(dirname(__DIR__) . '/scripts/query-writer.php', $barrier, $city);
+        $writer = ChildProcess::start(TestServer::shared()->socket, dirname(__DIR__) . '/scripts/query-writer.php', [$barrier, $city]);
         $deadline = microtime(true) + 10;
         while (!file_exists("$barrier/started") && microtime(true) < $deadline) {
             usleep(1000);

@@ -8,7 +8,7 @@ use App\Account;
 use App\AccountAggregateRoot;
 use PHPUnit\Framework\TestCase;
 use Resident\Exception\ConnectionException;
-use Resident\Tests\Support\ResidentServer;
+use Resident\Testing\TestServer;
 use RuntimeException;
 
 /** The server crashes, stops and restarts; PHP keeps its data and its way back. */
@@ -16,7 +16,7 @@ final class ServerLifecycleTest extends TestCase
 {
     public function testAcknowledgedWritesSurviveKillNine(): void
     {
-        $server = ResidentServer::shared();
+        $server = TestServer::shared();
         $roots = [];
         for ($i = 0; $i < 20; $i++) {
             $roots[] = AccountAggregateRoot::create()->open("Crash $i")->increaseBalance($i + 1);
@@ -41,7 +41,7 @@ final class ServerLifecycleTest extends TestCase
 
     public function testCleanStopRemovesTheSocketAndKeepsTheData(): void
     {
-        $server = ResidentServer::shared();
+        $server = TestServer::shared();
         $uuid = AccountAggregateRoot::create()->open('Stopped')->increaseBalance(9)->uuid();
         $server->stop();
         self::assertFileDoesNotExist($server->socket);
@@ -51,7 +51,7 @@ final class ServerLifecycleTest extends TestCase
 
     public function testAServerThatIsDownGivesConnectionException(): void
     {
-        $server = ResidentServer::shared();
+        $server = TestServer::shared();
         $server->stop();
         try {
             Account::count();
@@ -67,7 +67,7 @@ final class ServerLifecycleTest extends TestCase
 
     public function testAStaleSocketFileGivesConnectionExceptionThatSaysRefused(): void
     {
-        $server = ResidentServer::shared();
+        $server = TestServer::shared();
         $server->kill();
         try {
             Account::count();
@@ -82,8 +82,8 @@ final class ServerLifecycleTest extends TestCase
 
     public function testASecondServerOnTheSameDataIsRefused(): void
     {
-        $shared = ResidentServer::shared();
-        $second = new ResidentServer($shared->binary, $shared->socket . '.2', $shared->dataDir, $shared->logFile . '.2');
+        $shared = TestServer::shared();
+        $second = new TestServer($shared->binary, $shared->socket . '.2', $shared->dataDir, $shared->logFile . '.2');
         try {
             $second->start();
             $second->stop();

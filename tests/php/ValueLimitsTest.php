@@ -11,7 +11,8 @@ use Resident\Tests\Fixtures\TagsReplaced;
 use Resident\Tests\Fixtures\Wallet;
 use Resident\Tests\Fixtures\WalletAggregateRoot;
 use Resident\Tests\Fixtures\WalletOpened;
-use Resident\Tests\Support\ResidentServer;
+use Resident\Testing\TestServer;
+use Resident\Tests\Support\ChildProcess;
 
 /**
  * Values the wire cannot carry, or that no client could read back, are refused by the
@@ -56,7 +57,7 @@ final class ValueLimitsTest extends TestCase
     /** @return array{class?: string, code?: string, message?: string, ok?: bool} */
     private static function inChild(string ...$case): array
     {
-        $out = ResidentServer::shared()->php(dirname(__DIR__) . '/scripts/outcome.php', ...$case)->wait();
+        $out = ChildProcess::start(TestServer::shared()->socket, dirname(__DIR__) . '/scripts/outcome.php', $case)->wait();
         return json_decode($out, true, 8, JSON_THROW_ON_ERROR);
     }
 

@@ -7,7 +7,9 @@ pub mod entity;
 pub mod event;
 pub mod exceptions;
 pub mod query;
+pub mod schema;
 pub mod status;
+pub mod stream;
 
 use ext_php_rs::builders::ModuleBuilder;
 use ext_php_rs::class::RegisteredClass;
@@ -16,7 +18,8 @@ use crate::engine::fixup::Natives;
 
 /// Adds the functions and classes to the module.
 pub fn register(module: ModuleBuilder) -> ModuleBuilder {
-    query::register(status::register(module))
+    let module = stream::register(schema::register(status::register(module)));
+    query::register(module)
         .class::<exceptions::ResidentException>()
         .class::<exceptions::ConnectionException>()
         .class::<exceptions::ConcurrencyException>()

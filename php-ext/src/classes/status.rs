@@ -1,25 +1,26 @@
-//! `Resident\stats()` and `Resident\ping()`, for tests and operations.
+//! `Resident\stats()`, `Resident\snapshot()` and `Resident\ping()`, for tests and
+//! operations.
 
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::Zval;
 use resident_protocol::{op, Value};
 
 use crate::engine::call;
-use crate::engine::convert;
 
 /// The server's counters (`stats` op): position, events, streams, entities per type, …
 #[php_function]
 #[php(name = "Resident\\stats")]
 pub fn stats() -> PhpResult<Zval> {
-    let answer = call::exchange(&[], &[("op", Value::from(op::STATS))])?;
-    let fields = match answer {
-        Value::Map(entries) => entries
-            .into_iter()
-            .filter(|(k, _)| !matches!(k.as_text(), Some("id") | Some("ok")))
-            .collect(),
-        other => return Ok(convert::to_zval(&other)),
-    };
-    Ok(convert::to_zval(&Value::Map(fields)))
+    Ok(call::answer_array(&[("op", Value::from(op::STATS))])?)
+}
+
+/// Writes a snapshot now (`snapshot` op) and returns once it is on disk: `path`,
+/// `position`, `entities`, `bytes`, `took_ms`. `ConnectionException` (`unavailable`) when
+/// one is being written already.
+#[php_function]
+#[php(name = "Resident\\snapshot")]
+pub fn snapshot() -> PhpResult<Zval> {
+    Ok(call::answer_array(&[("op", Value::from(op::SNAPSHOT))])?)
 }
 
 /// True when residentd answers; false (no exception) when it cannot be reached.
@@ -40,5 +41,6 @@ pub fn ping() -> bool {
 pub fn register(module: ModuleBuilder) -> ModuleBuilder {
     module
         .function(wrap_function!(stats))
+        .function(wrap_function!(snapshot))
         .function(wrap_function!(ping))
 }

@@ -31,26 +31,71 @@ pub const QUERY_KEYS: [&str; 8] = [
 /// A `query` request from a spec map (php-lib's `Builder::spec()`); keys outside
 /// [`QUERY_KEYS`] are refused here, so a typo is not silently ignored by the server.
 pub fn query(entity: &str, spec: &[(Value, Value)]) -> Result<Request, Problem> {
-    let mut r: Request = vec![("op", op::QUERY.into()), ("entity", entity.into())];
-    for (k, v) in spec {
+    let r: Request = vec![("op", op::QUERY.into()), ("entity", entity.into())];
+    with_keys(
+        r,
+        spec,
+        &QUERY_KEYS,
+        "query spec",
+        "build the query with Resident\\Query\\Builder",
+    )
+    .map_err(Problem::query)
+}
+
+/// The keys of a `register` request's schema (PROTOCOL.md).
+pub const REGISTER_KEYS: [&str; 2] = ["entities", "events"];
+
+/// A `register` request for a schema (`['entities' => […], 'events' => […]]`); with
+/// `dry_run` the server only checks it and answers the difference.
+pub fn register(schema: &[(Value, Value)], dry_run: bool) -> Result<Request, Problem> {
+    let r: Request = vec![("op", op::REGISTER.into()), ("dry_run", dry_run.into())];
+    with_keys(
+        r,
+        schema,
+        &REGISTER_KEYS,
+        "schema",
+        "pass the array Resident\\Schema\\Registry builds",
+    )
+    .map_err(Problem::bad_request)
+}
+
+/// `request` with the entries of `map`, each under one of the `allowed` keys.
+fn with_keys(
+    mut request: Request,
+    map: &[(Value, Value)],
+    allowed: &[&'static str],
+    what: &str,
+    hint: &str,
+) -> Result<Request, String> {
+    for (k, v) in map {
         let key = k
             .as_text()
-            .and_then(|k| QUERY_KEYS.iter().find(|q| **q == k))
+            .and_then(|k| allowed.iter().find(|a| **a == k))
             .ok_or_else(|| {
                 let shown = match k {
                     Value::Text(t) => format!("'{t}'"),
                     Value::Integer(i) => i128::from(*i).to_string(),
                     other => format!("{other:?}"),
                 };
-                Problem::query(format!(
-                    "the query spec has the key {shown}, which is not one of {}: build the \
-                     query with Resident\\Query\\Builder",
-                    QUERY_KEYS.join(", ")
-                ))
+                format!(
+                    "the {what} has the key {shown}, which is not one of {}: {hint}",
+                    allowed.join(", ")
+                )
             })?;
-        r.push((key, v.clone()));
+        request.push((key, v.clone()));
     }
-    Ok(r)
+    Ok(request)
+}
+
+/// A `read` of the events of a stream from version `from`, at most `limit`.
+pub fn read(aggregate: &str, key: &str, from: u64, limit: u64) -> Request {
+    vec![
+        ("op", op::READ.into()),
+        ("aggregate", aggregate.into()),
+        ("key", key.into()),
+        ("from", from.into()),
+        ("limit", limit.into()),
+    ]
 }
 
 pub fn load(aggregate: &str, key: &str, entity: Option<&str>) -> Request {
@@ -214,6 +259,18 @@ mod tests {
         assert_eq!(map::get(&r, "limit"), Some(&Value::Null));
         let err = query("Account", &[(Value::from("entity"), Value::from("X"))]).unwrap_err();
         assert!(err.message.contains("entity"), "{}", err.message);
+    }
+
+    #[test]
+    fn register_carries_the_schema_and_the_dry_run_flag() {
+        let schema = vec![(Value::from("entities"), Value::Array(vec![]))];
+        let r = map::build(register(&schema, true).unwrap());
+        assert_eq!(map::get_text(&r, "op"), Some("register"));
+        assert_eq!(map::get(&r, "dry_run"), Some(&Value::Bool(true)));
+        assert_eq!(map::get(&r, "entities"), Some(&Value::Array(vec![])));
+        let err = register(&[(Value::from("op"), Value::from("commit"))], false).unwrap_err();
+        assert_eq!(err.code, "bad_request");
+        assert!(err.message.contains("schema key"), "{}", err.message);
     }
 
     #[test]

@@ -32,3 +32,16 @@ pub fn exchange_raw(
 ) -> Result<Vec<u8>, Failure> {
     process::with(|c| c.exchange_raw(current_settings, needs, request)).map_err(Failure::from)
 }
+
+/// Sends `request`, which needs no schema, and returns the answer's fields (without `id`
+/// and `ok`) as a PHP array: for the functions that hand an answer to PHP as it is.
+pub fn answer_array(request: &[(&str, Value)]) -> Result<ext_php_rs::types::Zval, Failure> {
+    let fields = match exchange(&[], request)? {
+        Value::Map(entries) => entries
+            .into_iter()
+            .filter(|(k, _)| !matches!(k.as_text(), Some("id") | Some("ok")))
+            .collect(),
+        other => return Ok(crate::engine::convert::to_zval(&other)),
+    };
+    Ok(crate::engine::convert::to_zval(&Value::Map(fields)))
+}

@@ -14,10 +14,9 @@ use crate::net::context::Context;
 use crate::net::read_ops::ReadOp;
 use crate::query::parse::Query;
 use crate::query::run;
-use crate::state::schema::SchemaPart;
 use crate::state::State;
 use crate::write::commit::{CommitOutcome, CommitRequest};
-use crate::write::register::RegisterOutcome;
+use crate::write::register::{self, RegisterRequest};
 
 /// The frame answering `result`.
 fn answer(id: u64, result: Result<Fields<'_>, ServerError>) -> Vec<u8> {
@@ -44,7 +43,7 @@ pub async fn handle(ctx: &Context, frame: &Value) -> Vec<u8> {
             Ok(outcome) => answer(id, Ok(outcome.fields())),
             Err(error) => answer(id, Err(error)),
         },
-        ops::REGISTER => answer(id, register(ctx, &request).await.map(|o| o.fields())),
+        ops::REGISTER => answer(id, register(ctx, &request).await),
         ops::QUERY => match Query::parse(&request) {
             Ok(query) => read(ctx, |state| {
                 answer(id, run::run(state, &query, ctx.limits.rows_max))
@@ -79,9 +78,13 @@ async fn commit(ctx: &Context, request: &Node<'_>) -> Result<CommitOutcome, Serv
     ctx.writer.commit(request).await
 }
 
-async fn register(ctx: &Context, request: &Node<'_>) -> Result<RegisterOutcome, ServerError> {
-    let part = SchemaPart::parse(request)?;
-    ctx.writer.register(part).await
+/// A dry run only reads: it is answered from the published state, without the writer.
+async fn register(ctx: &Context, request: &Node<'_>) -> Result<Fields<'static>, ServerError> {
+    let request = RegisterRequest::parse(request)?;
+    if request.dry_run {
+        return Ok(register::dry_run(&ctx.published.load_full(), &request.part));
+    }
+    Ok(ctx.writer.register(request.part).await?.fields())
 }
 
 /// The answer `respond` encodes from the published state. An owned snapshot of it: a

@@ -1,0 +1,14 @@
+<?php
+
+namespace App\Http\Controllers;
+
+use App\Account;
+use App\AccountAggregateRoot;
+
+class BalanceController
+{
+    public function increase(Account $account, int $amount)
+    {
+        AccountAggregateRoot::find($account)->increaseBalance($amount);
+    }
+}
