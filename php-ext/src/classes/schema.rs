@@ -7,6 +7,7 @@ use ext_php_rs::types::{ZendHashTable, Zval};
 use resident_protocol::Value;
 
 use crate::client::failure::{Failure, Problem};
+use crate::client::values::Rules;
 use crate::client::wire;
 use crate::engine::call;
 use crate::engine::convert;
@@ -24,7 +25,7 @@ pub fn register_schema(schema: &ZendHashTable, dry_run: bool) -> PhpResult<Zval>
 }
 
 fn send(schema: &ZendHashTable, dry_run: bool) -> Result<Zval, Failure> {
-    let entries = match convert::array_to_cbor(schema, "the schema")? {
+    let entries = match convert::array_to_cbor(schema, "the schema", Rules::ARGUMENT)? {
         Value::Map(entries) => entries,
         Value::Array(items) if items.is_empty() => Vec::new(),
         _ => return Err(Problem::bad_request("the schema must be an array keyed by name").into()),
