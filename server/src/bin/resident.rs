@@ -30,8 +30,9 @@ enum Command {
         /// The data directory to check
         #[arg(long, env = "RESIDENT_DATA", default_value = resident_server::config::DATA_DEFAULT)]
         data: PathBuf,
-        /// Cut the log at the first damage (the cut part is kept under DATA/damaged/),
-        /// giving up every event after it. Stop residentd first.
+        /// Cut the log at the first damage, giving up every event after it, and move
+        /// unusable snapshots aside (all of it is kept under DATA/damaged/). Stop
+        /// residentd first.
         #[arg(long)]
         repair: bool,
     },
@@ -106,9 +107,10 @@ fn verify(data: &std::path::Path, repair: bool) -> Result<(), String> {
         println!("{} is sound", data.display());
         return Ok(());
     }
-    match (repair, report.cut_at) {
-        (true, Some(cut_at)) => {
-            let done = resident_server::storage::verify::repair(data, cut_at)
+    let mendable = resident_server::storage::verify::can_repair(&report);
+    match (repair, mendable) {
+        (true, true) => {
+            let done = resident_server::storage::verify::repair(data, &report)
                 .map_err(|e| format!("{e:#}"))?;
             for line in done {
                 println!("repaired {line}");
@@ -119,14 +121,21 @@ fn verify(data: &std::path::Path, repair: bool) -> Result<(), String> {
             );
             Ok(())
         }
-        (true, None) => Err(format!(
-            "{} problem(s) found that --repair cannot mend (they are not log damage); see above",
-            report.problems.len()
-        )),
-        (false, _) => Err(format!(
-            "{} problem(s) found in {}; see above",
+        (true, false) => Err(format!(
+            "{} problem(s) found that --repair cannot mend (it cuts a damaged log and moves \
+             unusable snapshots aside; these are neither): back {} up and report it",
             report.problems.len(),
             data.display()
+        )),
+        (false, _) => Err(format!(
+            "{} problem(s) found in {}; see above{}",
+            report.problems.len(),
+            data.display(),
+            if mendable {
+                "; --repair mends them as said there (back the directory up first)"
+            } else {
+                ""
+            }
         )),
     }
 }

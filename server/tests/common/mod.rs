@@ -118,6 +118,35 @@ pub fn resident_cli<'a>(
         .expect("resident runs")
 }
 
+/// Starts residentd on `dir` as [`Server::start`] would and expects it to refuse: waits
+/// for it to exit with a failure and returns its stderr. A server that starts instead is
+/// killed and the test fails.
+pub fn start_refused(dir: &Path, extra: &[&str]) -> String {
+    let (socket, data) = (dir.join("run").join("resident.sock"), dir.join("data"));
+    let mut child = residentd(&socket, &data, extra)
+        .spawn()
+        .expect("residentd runs");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child
+        .try_wait()
+        .expect("residentd can be waited for")
+        .is_none()
+    {
+        if Instant::now() > deadline || UnixStream::connect(&socket).is_ok() {
+            let _ = child.kill();
+            let output = child.wait_with_output().unwrap();
+            panic!(
+                "residentd started although it should have refused: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(!output.status.success(), "residentd exited 0");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 pub fn spawn(socket: &Path, data: &Path, extra: &[&str]) -> Child {
     residentd(socket, data, extra)
         .spawn()
