@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use nix::sys::signal::Signal;
 use resident_protocol::{map, Value};
@@ -54,6 +55,16 @@ impl Mount {
 impl Drop for Mount {
     fn drop(&mut self) {
         let _ = privileged("umount").arg(&self.path).status();
+    }
+}
+
+/// Clears its flag when dropped, also when an assertion fails meanwhile: the threads
+/// that loop while it is set then end, and the scope that waits for them.
+struct ClearOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for ClearOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Relaxed);
     }
 }
 
@@ -135,6 +146,34 @@ fn a_full_disk_refuses_commits_keeps_reads_and_recovers_once_space_is_freed() {
     assert_eq!(get(&missing, &["entity"]), &Value::Null);
     let stats = c.ok("stats", vec![]);
     assert_eq!(int(get(&stats, &["position"])), opened.len() as i128);
+
+    // Fresh clients (a new PHP process each) register their schema, which changes
+    // nothing, and read, while other clients' commits are refused in the same moments:
+    // none of them fails.
+    let refusing = AtomicBool::new(true);
+    std::thread::scope(|scope| {
+        let _stop_refused_writers = ClearOnDrop(&refusing);
+        for writer in 0..2 {
+            let (refusing, socket, name) = (&refusing, &socket, &name);
+            scope.spawn(move || {
+                let mut w = Client::connect(socket);
+                while refusing.load(Ordering::Relaxed) {
+                    let answer = open_account(&mut w, &format!("refused{writer}"), name);
+                    assert_eq!(
+                        map::get_text(get(&answer, &["error"]), "code"),
+                        Some("disk_full")
+                    );
+                }
+            });
+        }
+        for _ in 0..60 {
+            let mut fresh = Client::connect(&socket);
+            let registered = fresh.ok("register", bank_schema());
+            assert_eq!(get(&registered, &["changed"]), &Value::Bool(false));
+            let count = fresh.ok("count", vec![("entity", text("Account"))]);
+            assert_eq!(int(get(&count, &["count"])), opened.len() as i128);
+        }
+    });
 
     // A snapshot cannot be written either: refused, its temporary file removed, and
     // commits unaffected by the attempt.

@@ -17,11 +17,13 @@ final class ResidentServer
 
     private static ?self $shared = null;
 
+    /** @param list<string> $flags more residentd flags, e.g. ['--segment-bytes', '4096'] */
     public function __construct(
         public readonly string $binary,
         public readonly string $socket,
         public readonly string $dataDir,
         public readonly string $logFile,
+        public readonly array $flags = [],
     ) {
     }
 
@@ -81,7 +83,7 @@ final class ResidentServer
             throw new RuntimeException("residentd not found at {$this->binary}: run `make build` first.");
         }
         $this->process = proc_open(
-            [$this->binary, '--socket', $this->socket, '--data', $this->dataDir],
+            [$this->binary, '--socket', $this->socket, '--data', $this->dataDir, ...$this->flags],
             [0 => ['file', '/dev/null', 'r'], 1 => ['file', $this->logFile, 'a'], 2 => ['file', $this->logFile, 'a']],
             $pipes,
         ) ?: null;

@@ -17,7 +17,7 @@ use crate::query::run;
 use crate::state::schema::SchemaPart;
 use crate::state::State;
 use crate::write::commit::{CommitOutcome, CommitRequest};
-use crate::write::register::RegisterOutcome;
+use crate::write::register::{self, RegisterOutcome};
 
 /// The frame answering `result`.
 fn answer(id: u64, result: Result<Fields<'_>, ServerError>) -> Vec<u8> {
@@ -79,8 +79,13 @@ async fn commit(ctx: &Context, request: &Node<'_>) -> Result<CommitOutcome, Serv
     ctx.writer.commit(request).await
 }
 
+/// A register that changes nothing is answered from the published state, like a read:
+/// it never waits for the writer, nor fails with it.
 async fn register(ctx: &Context, request: &Node<'_>) -> Result<RegisterOutcome, ServerError> {
     let part = SchemaPart::parse(request)?;
+    if let Some(outcome) = register::unchanged(&ctx.published.load(), &part) {
+        return Ok(outcome);
+    }
     ctx.writer.register(part).await
 }
 

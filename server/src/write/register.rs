@@ -23,21 +23,27 @@ impl RegisterOutcome {
     }
 }
 
+/// The answer to `part` when `state` already has all of it: a register that changes
+/// nothing needs no writer, so it is answered from any durable state (the extension
+/// registers before its first read, and reads must go on when writes fail).
+pub fn unchanged(state: &State, part: &SchemaPart) -> Option<RegisterOutcome> {
+    (&state.schema().merged(part) == state.schema()).then(|| RegisterOutcome {
+        changed: false,
+        schema_version: state.schema_version(),
+    })
+}
+
 /// Merges `part` into the state's schema. Returns the full new schema to log when it
 /// changed, `None` when the server already had all of it (a no-op, nothing logged).
 pub fn execute(
     state: &mut State,
     part: &SchemaPart,
 ) -> Result<(RegisterOutcome, Option<Schema>), ServerError> {
-    let current = state.schema();
-    let next = current.merged(part);
-    if &next == current {
-        let outcome = RegisterOutcome {
-            changed: false,
-            schema_version: state.schema_version(),
-        };
+    if let Some(outcome) = unchanged(state, part) {
         return Ok((outcome, None));
     }
+    let current = state.schema();
+    let next = current.merged(part);
     next.validate()?;
     current.check_change(&next, |t| state.event_count(t), |t| state.entity_count(t))?;
     state.install_schema(next.clone());

@@ -127,7 +127,7 @@ impl Writer {
             state,
             log,
             published,
-            failed: false,
+            failed: None,
             snapshots,
             snapshot_position,
             snapshot_time: Instant::now(),
@@ -161,8 +161,8 @@ struct Core {
     state: State,
     log: Log,
     published: Arc<ArcSwap<State>>,
-    /// Set forever after a failed append.
-    failed: bool,
+    /// Why the log failed; set forever after a failed append.
+    failed: Option<String>,
     snapshots: Option<(Snapshotter, SnapshotSchedule)>,
     /// Position and time of the last scheduled snapshot.
     snapshot_position: u64,
@@ -258,7 +258,7 @@ impl Core {
         for command in batch {
             let refusal = refused
                 .clone()
-                .or_else(|| (self.failed || stop).then(|| self.refusal(stop)));
+                .or_else(|| (self.failed.is_some() || stop).then(|| self.refusal(stop)));
             match command {
                 Command::Stop => stop = true,
                 // Answered after this batch is durable: the point must be too.
@@ -271,6 +271,12 @@ impl Core {
                     pending.push(Pending::Commit(reply, result));
                 }
                 Command::Register(part, reply) => {
+                    // One that changes nothing in the durable state is answered now,
+                    // whatever becomes of this batch (a full disk, a failed writer).
+                    if let Some(outcome) = register::unchanged(&self.state, &part) {
+                        drop(reply.send(Ok(outcome)));
+                        continue;
+                    }
                     let result = match refusal {
                         Some(r) => Err(r),
                         None => work.register(&part),
@@ -288,7 +294,7 @@ impl Core {
     /// Starts a new segment when the last one is full; the refusal for the whole batch
     /// when that fails.
     fn rotate(&mut self) -> Option<ServerError> {
-        if self.failed {
+        if self.failed.is_some() {
             return None;
         }
         self.log
@@ -342,7 +348,7 @@ impl Core {
                 ))
             }
             AppendError::Fatal { .. } => {
-                self.failed = true;
+                self.failed = Some(e.to_string());
                 tracing::error!(error = %e, "WRITING THE LOG FAILED: refusing all further writes until restart; reads continue");
                 self.refusal(false)
             }
@@ -364,13 +370,12 @@ impl Core {
     }
 
     fn refusal(&self, stopping: bool) -> ServerError {
-        if stopping {
-            gone()
-        } else {
-            ServerError::unavailable(format!(
-                "writing to {} failed earlier; this server accepts no more writes until it is restarted",
-                self.log.path().display()
-            ))
+        match &self.failed {
+            Some(why) if !stopping => ServerError::unavailable(format!(
+                "writing the log failed earlier ({why}); this server accepts no more writes \
+                 until it is restarted, and reads go on"
+            )),
+            _ => gone(),
         }
     }
 }
@@ -413,6 +418,19 @@ mod tests {
         assert_eq!(err.code, "unavailable");
         assert!(err.message.contains("failed earlier"), "{}", err.message);
         assert_eq!(published.load().position(), 0, "nothing was published");
+        // A register that changes nothing is still answered; one that would change the
+        // schema needs the log and is refused.
+        let unchanged = handle.register(bank_part()).await.unwrap();
+        assert!(!unchanged.changed);
+        let mut part = bank_part();
+        part.entities[0].fields.push(field(
+            "nickname",
+            crate::state::schema::FieldType::String,
+            true,
+            None,
+        ));
+        let err = handle.register(part).await.unwrap_err();
+        assert_eq!(err.code, "unavailable");
         writer.stop().await;
         let err = handle.commit(opening("3")).await.unwrap_err();
         assert_eq!(err.code, "unavailable");
