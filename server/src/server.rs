@@ -17,7 +17,7 @@ use crate::state::State;
 use crate::storage::log::Log;
 use crate::storage::snapshot_files::{self, Retention};
 use crate::storage::snapshot_writer::Snapshotter;
-use crate::storage::{lockfile, recovery};
+use crate::storage::{lockfile, owner_only, recovery};
 use crate::write::writer::{SnapshotSchedule, Writer};
 
 /// How long connections get to finish their request in hand after a stop signal.
@@ -25,8 +25,9 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
-    std::fs::create_dir_all(&config.data)
+    owner_only::create_dir(&config.data)
         .with_context(|| format!("cannot create data directory {}", config.data.display()))?;
+    owner_only::warn_if_open_to_all(&config.data);
     let _lock = lockfile::acquire(&config.data)?;
     let (loaded, log) = recover(&config)?;
     let published = Arc::new(ArcSwap::from_pointee(loaded.state.clone()));

@@ -15,11 +15,6 @@ mod common;
 
 use common::*;
 
-/// `resident verify --data DATA`.
-fn verify(data: &Path) -> std::process::Output {
-    resident_cli(["verify".as_ref(), "--data".as_ref(), data.as_os_str()])
-}
-
 fn snapshot_files(data: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(data.join("snapshots"))
         .map(|d| {
@@ -146,7 +141,7 @@ fn snapshots_on_schedule_and_request_restart_fast_and_a_damaged_one_falls_back()
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x20;
     std::fs::write(&newest, &bytes).unwrap();
-    let report = verify(&data);
+    let report = verify(&data, &[]);
     assert_eq!(report.status.code(), Some(1), "{report:?}");
     let server = Server::start_logged(dir.path(), &flags);
     assert_eq!(balances(&server), before);
@@ -157,22 +152,17 @@ fn snapshots_on_schedule_and_request_restart_fast_and_a_damaged_one_falls_back()
     );
     drop(server);
     // verify says what to do with it, and --repair moves it aside.
-    let report = verify(&data);
+    let report = verify(&data, &[]);
     let said = String::from_utf8_lossy(&report.stdout);
     assert!(said.contains("--repair moves it to"), "{said}");
-    let repaired = resident_cli([
-        "verify".as_ref(),
-        "--data".as_ref(),
-        data.as_os_str(),
-        "--repair".as_ref(),
-    ]);
+    let repaired = verify(&data, &["--repair"]);
     assert!(repaired.status.success(), "{repaired:?}");
     assert!(!newest.exists());
     assert!(data
         .join("damaged")
         .join(newest.file_name().unwrap())
         .exists());
-    let report = verify(&data);
+    let report = verify(&data, &[]);
     let stdout = String::from_utf8_lossy(&report.stdout);
     assert!(report.status.success(), "{stdout}");
     assert!(
@@ -361,7 +351,7 @@ fn crash_loop_loses_nothing_acknowledged_and_applies_nothing_twice() {
     drop(server);
 
     // The state equals a replay of the log alone, from an empty directory.
-    let report = verify(&data);
+    let report = verify(&data, &[]);
     let stdout = String::from_utf8_lossy(&report.stdout);
     assert!(report.status.success(), "{stdout}");
     let fresh = tempfile::tempdir().unwrap();
@@ -468,19 +458,14 @@ fn a_log_that_lost_records_a_snapshot_holds_refuses_to_start() {
     ] {
         assert!(refused.contains(&needed), "{needed:?} not in: {refused}");
     }
-    let report = verify(&data);
+    let report = verify(&data, &[]);
     let said = String::from_utf8_lossy(&report.stdout);
     assert_eq!(report.status.code(), Some(1), "{said}");
     assert!(said.contains(&snapshot.display().to_string()), "{said}");
 
     // The operator's deliberate choice: the snapshot goes to DATA/damaged/, and the
     // server starts from the log alone, at position 149.
-    let repaired = resident_cli([
-        "verify".as_ref(),
-        "--data".as_ref(),
-        data.as_os_str(),
-        "--repair".as_ref(),
-    ]);
+    let repaired = verify(&data, &["--repair"]);
     let said = String::from_utf8_lossy(&repaired.stdout);
     assert!(repaired.status.success(), "{said} {repaired:?}");
     assert!(
@@ -489,7 +474,7 @@ fn a_log_that_lost_records_a_snapshot_holds_refuses_to_start() {
             .exists(),
         "{said}"
     );
-    assert!(verify(&data).status.success());
+    assert!(verify(&data, &[]).status.success());
     let mut server = Server::start(dir.path(), &flags);
     let mut c = server.client();
     assert_eq!(int(get(&c.ok("stats", vec![]), &["position"])), 149);
@@ -520,7 +505,7 @@ fn a_log_that_lost_records_a_snapshot_holds_refuses_to_start() {
     let server = Server::start(dir.path(), &flags);
     assert_eq!(balance(&mut server.client()), acknowledged);
     drop(server);
-    let report = verify(&data);
+    let report = verify(&data, &[]);
     assert!(
         report.status.success(),
         "{}",

@@ -224,15 +224,7 @@ fn a_torn_tail_is_cut_and_mid_log_damage_refuses_to_start() {
 
     // `resident verify` names the damage and fails; `--repair` cuts there, keeps the
     // cut part, and the server starts again.
-    let verify = |extra: &[&str]| {
-        let mut args: Vec<&std::ffi::OsStr> = vec![
-            "verify".as_ref(),
-            "--data".as_ref(),
-            server.data.as_os_str(),
-        ];
-        args.extend(extra.iter().map(std::ffi::OsStr::new));
-        resident_cli(args)
-    };
+    let verify = |extra: &[&str]| verify(&server.data, extra);
     let report = verify(&[]);
     let stdout = String::from_utf8_lossy(&report.stdout);
     assert_eq!(report.status.code(), Some(1), "{stdout}");

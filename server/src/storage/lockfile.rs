@@ -5,13 +5,15 @@
 //! so the refusal can say who holds it. The kernel drops the lock when the process dies,
 //! so a crash never leaves a stale lock behind.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::Path;
 
 use anyhow::Context;
 use nix::errno::Errno;
 use nix::fcntl::{Flock, FlockArg};
+
+use crate::storage::owner_only;
 
 /// Held for as long as the server runs.
 pub struct DataLock {
@@ -20,7 +22,7 @@ pub struct DataLock {
 
 pub fn acquire(data_dir: &Path) -> anyhow::Result<DataLock> {
     let path = data_dir.join("LOCK");
-    let file = OpenOptions::new()
+    let file = owner_only::options()
         .read(true)
         .write(true)
         .create(true)

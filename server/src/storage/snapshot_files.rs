@@ -15,6 +15,7 @@ use std::time::Instant;
 use crate::state::record_ref::{self, RecordRef};
 use crate::state::State;
 use crate::storage::log;
+use crate::storage::owner_only;
 use crate::storage::snapshot_format;
 
 pub fn dir(data_dir: &Path) -> PathBuf {
@@ -94,7 +95,7 @@ pub struct Written {
 pub fn write_file(data_dir: &Path, state: &State, log_at: RecordRef) -> io::Result<Written> {
     let started = Instant::now();
     let dir = dir(data_dir);
-    fs::create_dir_all(&dir)?;
+    owner_only::create_dir(&dir)?;
     let path = dir.join(file_name(state.position()));
     let done = |entities, bytes| Written {
         path: path.clone(),
@@ -116,7 +117,7 @@ pub fn write_file(data_dir: &Path, state: &State, log_at: RecordRef) -> io::Resu
     }
     let temp = dir.join(format!("{}.tmp", file_name(state.position())));
     let result = (|| {
-        let file = File::create(&temp)?;
+        let file = owner_only::create_file(&temp)?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
         let bytes = snapshot_format::write(state, log_at, &mut out)?;
         let file = out.into_inner().map_err(|e| e.into_error())?;

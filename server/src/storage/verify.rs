@@ -10,12 +10,14 @@
 //! disagrees with the log).
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::state::record_ref::{self, RecordRef};
 use crate::state::State;
 use crate::storage::frame::{self, ScanEnd};
 use crate::storage::log;
+use crate::storage::owner_only;
 use crate::storage::recovery::{self, Mode};
 use crate::storage::snapshot_files;
 use crate::storage::snapshot_format;
@@ -240,7 +242,7 @@ pub fn can_repair(report: &Report) -> bool {
 /// the snapshots verify found unusable there too. Returns what it did.
 pub fn repair(data_dir: &Path, report: &Report) -> anyhow::Result<Vec<String>> {
     let damaged_dir = damaged_dir(data_dir);
-    fs::create_dir_all(&damaged_dir)?;
+    owner_only::create_dir(&damaged_dir)?;
     let mut done = Vec::new();
     if let Some(cut_at) = report.cut_at {
         cut_log(data_dir, cut_at, &damaged_dir, &mut done)?;
@@ -270,7 +272,10 @@ fn cut_log(
             record_ref::segment_name(cut_at.segment())
         ),
     );
-    fs::write(&kept_as, &bytes[offset..])?;
+    // Durable before the log is cut: the kept bytes are all that is left of them.
+    let mut kept = owner_only::create_file(&kept_as)?;
+    kept.write_all(&bytes[offset..])?;
+    kept.sync_all()?;
     fs::File::open(damaged_dir)?.sync_all()?;
     log::cut(&path, cut_at.offset())?;
     done.push(format!(

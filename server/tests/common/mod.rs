@@ -147,6 +147,14 @@ pub fn start_refused(dir: &Path, extra: &[&str]) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// `resident verify --data DATA` with `extra` flags (`--repair`).
+pub fn verify(data: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args: Vec<&std::ffi::OsStr> =
+        vec!["verify".as_ref(), "--data".as_ref(), data.as_os_str()];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    resident_cli(args)
+}
+
 pub fn spawn(socket: &Path, data: &Path, extra: &[&str]) -> Child {
     residentd(socket, data, extra)
         .spawn()
