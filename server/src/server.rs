@@ -15,6 +15,7 @@ use crate::net::listener::{self, Accept};
 use crate::net::shutdown;
 use crate::state::State;
 use crate::storage::log::Log;
+use crate::storage::log_check::LogCheck;
 use crate::storage::snapshot_files::{self, Retention};
 use crate::storage::snapshot_writer::Snapshotter;
 use crate::storage::{lockfile, owner_only, recovery};
@@ -44,12 +45,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         "residentd ready"
     );
+    // Once the server is ready, so that it does not delay the start.
+    let log_check = LogCheck::start(&config.data, loaded.report.segments_not_read)
+        .context("cannot start the log check thread")?;
     let ctx = Arc::new(Context {
         published,
         writer: writer.handle(),
         snapshotter,
         data_dir: config.data.clone(),
         fsync: config.fsync,
+        log_check,
         limits: Limits {
             frame_bytes_max: config.frame_bytes_max,
             events_per_commit_max: config.events_per_commit_max,

@@ -140,6 +140,28 @@ fn verify(data: &std::path::Path, repair: bool) -> Result<(), String> {
     }
 }
 
+/// The check of the segments start-up did not read: its state, and each damage found.
+fn print_log_check(storage: &Value) {
+    match map::get_text(storage, "log_check") {
+        Some("damaged") => println!(
+            "log check       DAMAGED in {} segment(s); run `resident verify` (see README, Durability)",
+            map::get_i64(storage, "log_damaged_segments").unwrap_or(0)
+        ),
+        Some(state) => println!("log check       {state}"),
+        None => {}
+    }
+    if let Some(Value::Array(damage)) = map::get(storage, "log_damage") {
+        for d in damage {
+            println!(
+                "  {} at offset {}: {}",
+                map::get_text(d, "file").unwrap_or("?"),
+                map::get_i64(d, "offset").unwrap_or(0),
+                map::get_text(d, "reason").unwrap_or("?")
+            );
+        }
+    }
+}
+
 fn print_stats(stats: &Value) {
     let number = |key| map::get_i64(stats, key).unwrap_or(0);
     println!(
@@ -175,6 +197,7 @@ fn print_stats(stats: &Value) {
             ),
             None => println!("snapshots       none yet"),
         }
+        print_log_check(storage);
     }
     println!("entities");
     if let Some(Value::Map(entries)) = map::get(stats, "entities") {

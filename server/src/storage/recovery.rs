@@ -43,6 +43,9 @@ pub struct Report {
     /// Snapshots that could not be used, newest first, with why.
     pub snapshots_skipped: Vec<(PathBuf, String)>,
     pub events_replayed: u64,
+    /// The segments before the snapshot's log point, which were not read (see
+    /// [`crate::storage::log_check`]).
+    pub segments_not_read: Vec<u64>,
     /// `(file, offset, reason)` of a torn tail, cut off in [`Mode::Start`].
     pub torn: Option<(PathBuf, u64, String)>,
     pub took: Duration,
@@ -70,6 +73,11 @@ pub fn load(data_dir: &Path, mode: Mode, use_snapshots: bool) -> anyhow::Result<
         None => empty_start(data_dir, &numbers, &report)?,
     };
     let replay = segments_to_replay(data_dir, &numbers, resume_at)?;
+    report.segments_not_read = numbers
+        .iter()
+        .copied()
+        .filter(|n| *n < resume_at.segment())
+        .collect();
     let mut log_end = RecordRef::new(1, 0);
     let mut progress = Progress::new();
     for (i, &number) in replay.iter().enumerate() {

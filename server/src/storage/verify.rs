@@ -77,7 +77,29 @@ pub fn verify(data_dir: &Path) -> anyhow::Result<Report> {
     if let (Some(full), Some(_), true) = (&replayed, snapshots.last(), log_reaches_all) {
         compare_start_up(data_dir, full, &mut report);
     }
+    warn_of_covered_cut(&snapshots, &mut report);
     Ok(report)
+}
+
+/// Damage that a snapshot covers leaves the server's state whole (it starts from the
+/// snapshot); cutting the log there would give up far more than the damage. Says so.
+fn warn_of_covered_cut(snapshots: &[(u64, PathBuf)], report: &mut Report) {
+    let Some(cut_at) = report.cut_at else {
+        return;
+    };
+    let covering = snapshots.iter().rev().find(|(_, path)| {
+        !report.move_aside.contains(path)
+            && snapshot_files::header_of(path).is_ok_and(|h| h.log_at > cut_at)
+    });
+    if let Some((_, path)) = covering {
+        report.note(format!(
+            "{} covers the damage at {cut_at}: the server starts from it with its state \
+             whole, and only reads of the damaged events fail. --repair would cut the log \
+             at the damage and move that snapshot aside, giving up every later event; \
+             restoring the damaged segment from a backup loses nothing",
+            path.display()
+        ));
+    }
 }
 
 /// Scans each segment's framing: a torn tail on the last one is a note, any other
