@@ -321,7 +321,8 @@ fn stored(
 }
 
 /// A resend of a commit whose events are all recorded answers as the first time did;
-/// one that reuses only some ids is a client bug and refused.
+/// one that reuses only some ids, or reuses an id for another event (another stream,
+/// type or data), is a client bug and refused, naming the first event.
 fn duplicate_of(
     state: &State,
     request: &CommitRequest,
@@ -340,7 +341,7 @@ fn duplicate_of(
                 )));
             }
             if let Some(location) = state.event_location(&new.id) {
-                known.push((new.id.as_str(), location));
+                known.push((write, new, location));
             }
         }
     }
@@ -358,15 +359,18 @@ fn duplicate_of(
     let mut touched = Vec::new();
     let mut seen = HashSet::new();
     let mut records = LastRecord::new(recorded);
-    for (id, location) in known {
+    for (write, new, location) in known {
         position = position.max(location.position);
         match streams.iter_mut().find(|(s, _)| **s == *location.stream) {
             Some((_, v)) => *v = (*v).max(location.version),
             None => streams.push((location.stream.to_string(), location.version)),
         }
         let event = records
-            .find(location.at, |e| e.id == id)?
-            .ok_or_else(|| ServerError::internal(format!("event {id} is not in its record")))?;
+            .find(location.at, |e| e.id == new.id)?
+            .ok_or_else(|| {
+                ServerError::internal(format!("event {} is not in its record", new.id))
+            })?;
+        same_event(event, write, new)?;
         for key in projection::targets(state.schema(), event) {
             if seen.insert(key.clone()) {
                 touched.push(key);
@@ -380,6 +384,31 @@ fn duplicate_of(
         streams,
         entities,
     }))
+}
+
+/// A resend repeats the first commit: each event id names the same event, in the same
+/// stream, of the same type, with the same data. (Meta is not compared: the server
+/// sets part of it.)
+fn same_event(
+    recorded: &StoredEvent,
+    write: &StreamWrite,
+    new: &NewEvent,
+) -> Result<(), ServerError> {
+    let stream = stream_name(&write.aggregate, &write.key);
+    let differs = if *recorded.stream != stream {
+        format!("this commit puts it in stream {stream}")
+    } else if recorded.event_type != new.event_type {
+        format!("as a {} event, not {}", recorded.event_type, new.event_type)
+    } else if recorded.data != new.data {
+        format!("as a {} event with other data", recorded.event_type)
+    } else {
+        return Ok(());
+    };
+    Err(ServerError::bad_request(format!(
+        "commit: event id {} was already recorded in stream {} at version {}, {differs}. \
+         A resend must repeat the first commit; a new event needs a new id",
+        new.id, recorded.stream, recorded.version
+    )))
 }
 
 #[cfg(test)]
@@ -510,6 +539,48 @@ mod tests {
         let twice = write("a", Any, vec![bump("5"), bump("5")]);
         assert_eq!(run(&mut s, &twice).unwrap_err().code, "bad_request");
         assert_eq!(s.position(), 4);
+    }
+
+    #[test]
+    fn an_event_id_reused_for_another_event_is_refused_naming_the_first() {
+        let mut s = bank();
+        open(&mut s, "a");
+        open(&mut s, "b");
+        let first = write("a", Any, vec![bump("x")]);
+        run(&mut s, &first).unwrap();
+        let at = s.clone();
+        let mut other_amount = bump("x");
+        other_amount.data = data(vec![("amount", Value::from(99))]);
+        let mut other_type = bump("x");
+        other_type.event_type = "BalanceDecreased".into();
+        for (reuse, says) in [
+            (
+                write("b", Any, vec![bump("x")]),
+                "this commit puts it in stream AccountAggregateRoot-b",
+            ),
+            (
+                write("a", Any, vec![other_amount]),
+                "as a BalanceIncreased event with other data",
+            ),
+            (
+                write("a", Any, vec![other_type]),
+                "as a BalanceIncreased event, not BalanceDecreased",
+            ),
+        ] {
+            let err = run(&mut s, &reuse).unwrap_err();
+            assert_eq!(err.code, "bad_request");
+            assert!(
+                err.message.contains(
+                    "event id x was already recorded in stream AccountAggregateRoot-a at version 2"
+                ),
+                "{}",
+                err.message
+            );
+            assert!(err.message.contains(says), "{}", err.message);
+            assert_eq!(s.difference(&at), None, "nothing applied");
+        }
+        // A true resend stays idempotent.
+        assert!(run(&mut s, &first).unwrap().duplicate);
     }
 
     #[test]
