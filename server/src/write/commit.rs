@@ -14,6 +14,7 @@ use crate::state::entity::Entity;
 use crate::state::event::{stream_name, StoredEvent};
 use crate::state::projection::{self, EntityKey};
 use crate::state::record_ref::RecordRef;
+use crate::state::schema::MetaKey;
 use crate::state::State;
 use crate::storage::event_reader::{LastRecord, RecordSource};
 
@@ -295,7 +296,8 @@ fn numbered_events(
     Ok((events, stream_versions))
 }
 
-/// `new` as recorded: numbered, in its stream, with the server's `recorded_at`.
+/// `new` as recorded: numbered, in its stream, with the server's `recorded_at` and none
+/// of the client's meta under a name the server sets.
 fn stored(
     new: &NewEvent,
     write: &StreamWrite,
@@ -305,7 +307,11 @@ fn stored(
     recorded_at: &str,
 ) -> StoredEvent {
     let mut meta = new.meta.clone();
-    meta.retain(|(k, _)| k.as_text() != Some("recorded_at"));
+    meta.retain(|(k, _)| {
+        !MetaKey::SET_BY_SERVER
+            .iter()
+            .any(|m| k.as_text() == Some(m.name()))
+    });
     meta.push((Value::from("recorded_at"), Value::from(recorded_at)));
     StoredEvent {
         id: new.id.clone(),
@@ -589,6 +595,9 @@ mod tests {
         let mut event = new_event("o", "AccountOpened", vec![("name", Value::from("A"))]);
         event.meta = vec![
             (Value::from("recorded_at"), Value::from("forged")),
+            (Value::from("position"), Value::from(123456)),
+            (Value::from("version"), Value::from(7)),
+            (Value::from("event_id"), Value::from("forged")),
             (Value::from("correlation_id"), Value::from("c1")),
         ];
         let (_, events) = execute(
@@ -604,5 +613,10 @@ mod tests {
             Value::from(RECORDED_AT)
         );
         assert_eq!(events[0].meta_value("correlation_id"), Value::from("c1"));
+        // The event's own position, version and id are the server's; a client's
+        // values under those names in meta are dropped, never stored or read back.
+        for name in ["position", "version", "event_id"] {
+            assert_eq!(events[0].meta_value(name), Value::Null, "{name}");
+        }
     }
 }
