@@ -94,9 +94,11 @@ fn a_full_disk_refuses_commits_keeps_reads_and_recovers_once_space_is_freed() {
     let data = mount.path.join("data");
     let socket = dir.path().join("resident.sock");
     let flags = ["--snapshot-every-events", "1000000000"];
+    let server_log = dir.path().join("residentd.log");
     let start = || {
         let mut command = residentd(&socket, &data, &flags);
-        command.stderr(std::process::Stdio::null());
+        let log = std::fs::File::create(&server_log).unwrap();
+        command.env("RUST_LOG", "info").stderr(log);
         Server::run(command, socket.clone(), data.clone())
     };
     let mut server = start();
@@ -125,12 +127,14 @@ fn a_full_disk_refuses_commits_keeps_reads_and_recovers_once_space_is_freed() {
     assert!(message.contains("disk full"), "{message}");
     assert!(opened.len() > 10, "only {} commits fit", opened.len());
 
-    // Still full: refused again, nothing half-visible, reads go on.
-    let refused = open_account(&mut c, "refused", &name);
-    assert_eq!(
-        map::get_text(get(&refused, &["error"]), "code"),
-        Some("disk_full")
-    );
+    // Still full: refused again (and again), nothing half-visible, reads go on.
+    for _ in 0..200 {
+        let refused = open_account(&mut c, "refused", &name);
+        assert_eq!(
+            map::get_text(get(&refused, &["error"]), "code"),
+            Some("disk_full")
+        );
+    }
     let found = c.ok(
         "find",
         vec![("entity", text("Account")), ("key", text(&opened[0]))],
@@ -200,6 +204,19 @@ fn a_full_disk_refuses_commits_keeps_reads_and_recovers_once_space_is_freed() {
         ),
     );
     drop(c);
+
+    // Hundreds of refused batches, logged as a few lines, and the recovery too.
+    let log = std::fs::read_to_string(&server_log).unwrap();
+    let warnings = log
+        .lines()
+        .filter(|l| l.contains("WARN") && l.contains("disk full"))
+        .count();
+    assert!((1..=3).contains(&warnings), "{warnings} warnings: {log}");
+    let resumed = log
+        .lines()
+        .find(|l| l.contains("writes resumed"))
+        .unwrap_or_else(|| panic!("no line says writes resumed: {log}"));
+    assert!(resumed.contains("batches_refused="), "{resumed}");
 
     // After a crash, exactly the acknowledged commits are there.
     server.signal(Signal::SIGKILL);

@@ -7,7 +7,7 @@
 //! reader sees a write before it is durable and no acknowledged write is lost.
 //!
 //! A full disk refuses the batch (`disk_full`) with nothing of it in the log, and later
-//! batches try again. Any other failed write or fsync is fatal for writing (the kernel
+//! batches try again (logged sparingly: [`crate::write::disk_full_log`]). Any other failed write or fsync is fatal for writing (the kernel
 //! may have dropped the pages, so a retry could lie): every later write is answered
 //! `unavailable`, reads go on.
 //!
@@ -32,6 +32,7 @@ use crate::storage::log::{AppendError, Log};
 use crate::storage::record;
 use crate::storage::snapshot_writer::Snapshotter;
 use crate::write::commit::{self, CommitOutcome, CommitRequest};
+use crate::write::disk_full_log::{self, DiskFullLog};
 use crate::write::register::{self, RegisterOutcome};
 
 /// When the writer takes a snapshot on its own.
@@ -128,6 +129,7 @@ impl Writer {
             log,
             published,
             failed: None,
+            disk_full_log: DiskFullLog::default(),
             snapshots,
             snapshot_position,
             snapshot_time: Instant::now(),
@@ -163,6 +165,7 @@ struct Core {
     published: Arc<ArcSwap<State>>,
     /// Why the log failed; set forever after a failed append.
     failed: Option<String>,
+    disk_full_log: DiskFullLog,
     snapshots: Option<(Snapshotter, SnapshotSchedule)>,
     /// Position and time of the last scheduled snapshot.
     snapshot_position: u64,
@@ -313,6 +316,12 @@ impl Core {
             Ok(()) => {
                 self.state = work.state;
                 self.published.store(Arc::new(self.state.clone()));
+                if let Some(refused) = self.disk_full_log.written() {
+                    tracing::info!(
+                        batches_refused = refused,
+                        "writes resumed: the disk has space again"
+                    );
+                }
                 None
             }
             Err(e) => Some(self.append_failed(e)),
@@ -342,7 +351,15 @@ impl Core {
     fn append_failed(&mut self, e: AppendError) -> ServerError {
         match e {
             AppendError::DiskFull { .. } => {
-                tracing::warn!(error = %e, "refusing a batch of writes: disk full; reads continue, and writes resume once space is freed");
+                if let Some(refused) = self.disk_full_log.refused(Instant::now()) {
+                    tracing::warn!(
+                        error = %e,
+                        batches_refused = refused,
+                        "refusing writes: disk full; reads continue, and writes resume once \
+                         space is freed (said at most every {}s, with the batches refused since)",
+                        disk_full_log::WARN_EVERY.as_secs()
+                    );
+                }
                 ServerError::disk_full(format!(
                     "{e}; nothing of this commit was recorded: free space and retry"
                 ))
