@@ -123,16 +123,21 @@ pub fn resident_cli<'a>(
 /// killed and the test fails.
 pub fn start_refused(dir: &Path, extra: &[&str]) -> String {
     let (socket, data) = (dir.join("run").join("resident.sock"), dir.join("data"));
-    let mut child = residentd(&socket, &data, extra)
-        .spawn()
-        .expect("residentd runs");
+    refused(residentd(&socket, &data, extra), Some(&socket))
+}
+
+/// Runs `command` (see [`residentd`]) and expects it to exit with a failure, within 30 s
+/// and before it listens on `socket` (when given); returns its stderr.
+pub fn refused(mut command: Command, socket: Option<&Path>) -> String {
+    let mut child = command.spawn().expect("residentd runs");
     let deadline = Instant::now() + Duration::from_secs(30);
     while child
         .try_wait()
         .expect("residentd can be waited for")
         .is_none()
     {
-        if Instant::now() > deadline || UnixStream::connect(&socket).is_ok() {
+        let listening = socket.is_some_and(|s| UnixStream::connect(s).is_ok());
+        if Instant::now() > deadline || listening {
             let _ = child.kill();
             let output = child.wait_with_output().unwrap();
             panic!(
