@@ -1,10 +1,7 @@
 //! A real full disk: residentd's data directory on a small tmpfs, filled by commits.
 //!
-//! Needs to mount a tmpfs (root, or passwordless sudo), so it is `#[ignore]`d for a
-//! plain `cargo test`; `make test` runs it with `--ignored`.
+//! Needs to mount a tmpfs (root, or passwordless sudo): see [`common::mount`].
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use nix::sys::signal::Signal;
@@ -12,51 +9,8 @@ use resident_protocol::{map, Value};
 
 mod common;
 
+use common::mount::Mount;
 use common::*;
-
-/// A tmpfs mounted for the test's life, owned by the test's user.
-struct Mount {
-    path: PathBuf,
-}
-
-fn privileged(program: &str) -> Command {
-    if nix::unistd::geteuid().is_root() {
-        Command::new(program)
-    } else {
-        let mut c = Command::new("sudo");
-        c.args(["-n", program]);
-        c
-    }
-}
-
-impl Mount {
-    fn tmpfs(path: &Path, size: &str) -> Mount {
-        std::fs::create_dir_all(path).unwrap();
-        let options = format!(
-            "size={size},uid={},gid={}",
-            nix::unistd::getuid(),
-            nix::unistd::getgid()
-        );
-        let status = privileged("mount")
-            .args(["-t", "tmpfs", "-o", &options, "tmpfs"])
-            .arg(path)
-            .status()
-            .unwrap();
-        assert!(
-            status.success(),
-            "mounting a tmpfs needs root or passwordless sudo"
-        );
-        Mount {
-            path: path.to_path_buf(),
-        }
-    }
-}
-
-impl Drop for Mount {
-    fn drop(&mut self) {
-        let _ = privileged("umount").arg(&self.path).status();
-    }
-}
 
 /// Clears its flag when dropped, also when an assertion fails meanwhile: the threads
 /// that loop while it is set then end, and the scope that waits for them.

@@ -98,7 +98,8 @@ fn verify(data: &std::path::Path, repair: bool) -> Result<(), String> {
     }
     // The lock tells us whether a server is using the directory: verifying under a
     // running server would race its writes, and repairing would corrupt them.
-    let _lock = resident_server::storage::lockfile::acquire(data).map_err(|e| format!("{e:#}"))?;
+    let _lock = resident_server::storage::lockfile::acquire_for_check(data)
+        .map_err(|e| format!("{e:#}"))?;
     let report = resident_server::storage::verify::verify(data).map_err(|e| format!("{e:#}"))?;
     for line in &report.lines {
         println!("{line}");

@@ -13,6 +13,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use anyhow::Context as _;
+
 use crate::state::record_ref::{self, RecordRef};
 use crate::state::State;
 use crate::storage::frame::{self, ScanEnd};
@@ -264,7 +266,8 @@ pub fn can_repair(report: &Report) -> bool {
 /// the snapshots verify found unusable there too. Returns what it did.
 pub fn repair(data_dir: &Path, report: &Report) -> anyhow::Result<Vec<String>> {
     let damaged_dir = damaged_dir(data_dir);
-    owner_only::create_dir(&damaged_dir)?;
+    owner_only::create_dir(&damaged_dir)
+        .with_context(|| format!("cannot create {}", damaged_dir.display()))?;
     let mut done = Vec::new();
     if let Some(cut_at) = report.cut_at {
         cut_log(data_dir, cut_at, &damaged_dir, &mut done)?;

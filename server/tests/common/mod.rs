@@ -2,6 +2,8 @@
 //! and builders for requests; the bank schema itself is the test kit's.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod mount;
+
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
