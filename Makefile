@@ -67,10 +67,10 @@ run: build
 
 test: build layers test-rust test-ext test-php test-examples bench-http-check stubs-check
 
-# The disk-full test mounts a small tmpfs, so it needs root or passwordless sudo.
+# The disk-full and read-only tests mount file systems, so they need root or passwordless sudo.
 test-rust:
 	cargo test --release --workspace
-	cargo test --release -p resident-server --test disk_full -- --ignored
+	cargo test --release -p resident-server --test disk_full --test read_only -- --ignored
 
 # The extension's own checks: every native class and method (smoke.php, once with a
 # stand-in schema registry, once with php-lib) and hydration edge cases.

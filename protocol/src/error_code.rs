@@ -11,4 +11,6 @@ pub const LIMIT: &str = "limit";
 pub const UNAVAILABLE: &str = "unavailable";
 /// The disk is full: the commit was not recorded; retry once space is freed.
 pub const DISK_FULL: &str = "disk_full";
+/// The log is damaged where the answer's data is; the message names the file and offset.
+pub const DAMAGED: &str = "damaged";
 pub const INTERNAL: &str = "internal";

@@ -12,12 +12,13 @@ use tokio::sync::mpsc;
 use crate::config::Config;
 use crate::net::context::{Context, Limits};
 use crate::net::listener::{self, Accept};
-use crate::net::shutdown;
+use crate::net::{shutdown, socket_file};
 use crate::state::State;
 use crate::storage::log::Log;
+use crate::storage::log_check::LogCheck;
 use crate::storage::snapshot_files::{self, Retention};
 use crate::storage::snapshot_writer::Snapshotter;
-use crate::storage::{lockfile, recovery};
+use crate::storage::{lockfile, owner_only, recovery};
 use crate::write::writer::{SnapshotSchedule, Writer};
 
 /// How long connections get to finish their request in hand after a stop signal.
@@ -25,9 +26,12 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
-    std::fs::create_dir_all(&config.data)
+    owner_only::create_dir(&config.data)
         .with_context(|| format!("cannot create data directory {}", config.data.display()))?;
+    owner_only::warn_if_open_to_all(&config.data);
     let _lock = lockfile::acquire(&config.data)?;
+    // Before the replay, which may take minutes: a bad --socket is said at once.
+    socket_file::check(&config.socket)?;
     let (loaded, log) = recover(&config)?;
     let published = Arc::new(ArcSwap::from_pointee(loaded.state.clone()));
     let (writer, snapshotter) = start_writing(&config, loaded.state, log, published.clone())?;
@@ -36,6 +40,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         config.socket_mode,
         config.socket_group.as_deref(),
     )?;
+    let socket = socket_file::Bound::at(&config.socket)?;
     tracing::info!(
         socket = %config.socket.display(),
         data = %config.data.display(),
@@ -43,12 +48,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         "residentd ready"
     );
+    // Once the server is ready, so that it does not delay the start.
+    let log_check = LogCheck::start(&config.data, loaded.report.segments_not_read)
+        .context("cannot start the log check thread")?;
     let ctx = Arc::new(Context {
         published,
         writer: writer.handle(),
         snapshotter,
         data_dir: config.data.clone(),
         fsync: config.fsync,
+        log_check,
         limits: Limits {
             frame_bytes_max: config.frame_bytes_max,
             events_per_commit_max: config.events_per_commit_max,
@@ -57,11 +66,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         started,
         connections: AtomicUsize::new(0),
     });
-    serve_until_signal(&config, listener, ctx).await?;
+    serve_until_signal(&config, listener, &socket, ctx).await?;
     writer.stop().await;
-    if let Err(e) = std::fs::remove_file(&config.socket) {
-        tracing::warn!(socket = %config.socket.display(), error = %e, "could not remove the socket file");
-    }
+    socket.remove();
     tracing::info!("stopped");
     Ok(())
 }
@@ -110,6 +117,7 @@ fn start_writing(
 async fn serve_until_signal(
     config: &Config,
     listener: UnixListener,
+    socket: &socket_file::Bound,
     ctx: Arc<Context>,
 ) -> anyhow::Result<()> {
     let (trigger, shutdown) = shutdown::channel();
@@ -123,9 +131,15 @@ async fn serve_until_signal(
         done,
     };
     let accepting = tokio::spawn(accept.run());
-    let signal = shutdown::signal()
-        .await
-        .context("cannot install signal handlers")?;
+    let signals = shutdown::signal();
+    tokio::pin!(signals);
+    let watching = socket.watch();
+    tokio::pin!(watching);
+    let signal = tokio::select! {
+        signal = &mut signals => signal,
+        () = &mut watching => signals.await,
+    }
+    .context("cannot install signal handlers")?;
     tracing::info!(
         signal,
         "stopping: no new connections, finishing requests in flight"

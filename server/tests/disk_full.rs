@@ -1,59 +1,24 @@
 //! A real full disk: residentd's data directory on a small tmpfs, filled by commits.
 //!
-//! Needs to mount a tmpfs (root, or passwordless sudo), so it is `#[ignore]`d for a
-//! plain `cargo test`; `make test` runs it with `--ignored`.
+//! Needs to mount a tmpfs (root, or passwordless sudo): see [`common::mount`].
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use nix::sys::signal::Signal;
 use resident_protocol::{map, Value};
 
 mod common;
 
+use common::mount::Mount;
 use common::*;
 
-/// A tmpfs mounted for the test's life, owned by the test's user.
-struct Mount {
-    path: PathBuf,
-}
+/// Clears its flag when dropped, also when an assertion fails meanwhile: the threads
+/// that loop while it is set then end, and the scope that waits for them.
+struct ClearOnDrop<'a>(&'a AtomicBool);
 
-fn privileged(program: &str) -> Command {
-    if nix::unistd::geteuid().is_root() {
-        Command::new(program)
-    } else {
-        let mut c = Command::new("sudo");
-        c.args(["-n", program]);
-        c
-    }
-}
-
-impl Mount {
-    fn tmpfs(path: &Path, size: &str) -> Mount {
-        std::fs::create_dir_all(path).unwrap();
-        let options = format!(
-            "size={size},uid={},gid={}",
-            nix::unistd::getuid(),
-            nix::unistd::getgid()
-        );
-        let status = privileged("mount")
-            .args(["-t", "tmpfs", "-o", &options, "tmpfs"])
-            .arg(path)
-            .status()
-            .unwrap();
-        assert!(
-            status.success(),
-            "mounting a tmpfs needs root or passwordless sudo"
-        );
-        Mount {
-            path: path.to_path_buf(),
-        }
-    }
-}
-
-impl Drop for Mount {
+impl Drop for ClearOnDrop<'_> {
     fn drop(&mut self) {
-        let _ = privileged("umount").arg(&self.path).status();
+        self.0.store(false, Ordering::Relaxed);
     }
 }
 
@@ -83,9 +48,11 @@ fn a_full_disk_refuses_commits_keeps_reads_and_recovers_once_space_is_freed() {
     let data = mount.path.join("data");
     let socket = dir.path().join("resident.sock");
     let flags = ["--snapshot-every-events", "1000000000"];
+    let server_log = dir.path().join("residentd.log");
     let start = || {
         let mut command = residentd(&socket, &data, &flags);
-        command.stderr(std::process::Stdio::null());
+        let log = std::fs::File::create(&server_log).unwrap();
+        command.env("RUST_LOG", "info").stderr(log);
         Server::run(command, socket.clone(), data.clone())
     };
     let mut server = start();
@@ -114,12 +81,14 @@ fn a_full_disk_refuses_commits_keeps_reads_and_recovers_once_space_is_freed() {
     assert!(message.contains("disk full"), "{message}");
     assert!(opened.len() > 10, "only {} commits fit", opened.len());
 
-    // Still full: refused again, nothing half-visible, reads go on.
-    let refused = open_account(&mut c, "refused", &name);
-    assert_eq!(
-        map::get_text(get(&refused, &["error"]), "code"),
-        Some("disk_full")
-    );
+    // Still full: refused again (and again), nothing half-visible, reads go on.
+    for _ in 0..200 {
+        let refused = open_account(&mut c, "refused", &name);
+        assert_eq!(
+            map::get_text(get(&refused, &["error"]), "code"),
+            Some("disk_full")
+        );
+    }
     let found = c.ok(
         "find",
         vec![("entity", text("Account")), ("key", text(&opened[0]))],
@@ -135,6 +104,34 @@ fn a_full_disk_refuses_commits_keeps_reads_and_recovers_once_space_is_freed() {
     assert_eq!(get(&missing, &["entity"]), &Value::Null);
     let stats = c.ok("stats", vec![]);
     assert_eq!(int(get(&stats, &["position"])), opened.len() as i128);
+
+    // Fresh clients (a new PHP process each) register their schema, which changes
+    // nothing, and read, while other clients' commits are refused in the same moments:
+    // none of them fails.
+    let refusing = AtomicBool::new(true);
+    std::thread::scope(|scope| {
+        let _stop_refused_writers = ClearOnDrop(&refusing);
+        for writer in 0..2 {
+            let (refusing, socket, name) = (&refusing, &socket, &name);
+            scope.spawn(move || {
+                let mut w = Client::connect(socket);
+                while refusing.load(Ordering::Relaxed) {
+                    let answer = open_account(&mut w, &format!("refused{writer}"), name);
+                    assert_eq!(
+                        map::get_text(get(&answer, &["error"]), "code"),
+                        Some("disk_full")
+                    );
+                }
+            });
+        }
+        for _ in 0..60 {
+            let mut fresh = Client::connect(&socket);
+            let registered = fresh.ok("register", bank_schema());
+            assert_eq!(get(&registered, &["changed"]), &Value::Bool(false));
+            let count = fresh.ok("count", vec![("entity", text("Account"))]);
+            assert_eq!(int(get(&count, &["count"])), opened.len() as i128);
+        }
+    });
 
     // A snapshot cannot be written either: refused, its temporary file removed, and
     // commits unaffected by the attempt.
@@ -161,6 +158,19 @@ fn a_full_disk_refuses_commits_keeps_reads_and_recovers_once_space_is_freed() {
         ),
     );
     drop(c);
+
+    // Hundreds of refused batches, logged as a few lines, and the recovery too.
+    let log = std::fs::read_to_string(&server_log).unwrap();
+    let warnings = log
+        .lines()
+        .filter(|l| l.contains("WARN") && l.contains("disk full"))
+        .count();
+    assert!((1..=3).contains(&warnings), "{warnings} warnings: {log}");
+    let resumed = log
+        .lines()
+        .find(|l| l.contains("writes resumed"))
+        .unwrap_or_else(|| panic!("no line says writes resumed: {log}"));
+    assert!(resumed.contains("batches_refused="), "{resumed}");
 
     // After a crash, exactly the acknowledged commits are there.
     server.signal(Signal::SIGKILL);

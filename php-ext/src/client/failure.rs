@@ -140,6 +140,11 @@ impl Problem {
                     conflict: Some(conflict),
                 }
             }
+            Kind::Connection if code == error_code::DAMAGED => Problem::new(
+                kind,
+                code,
+                format!("residentd cannot read this from its log ({code}): {message}"),
+            ),
             Kind::Connection => Problem::new(
                 kind,
                 code,
@@ -236,7 +241,7 @@ pub fn kind_of(code: &str) -> Kind {
         error_code::NOT_FOUND => Kind::NotFound,
         error_code::SCHEMA => Kind::Schema,
         error_code::BAD_REQUEST | error_code::LIMIT => Kind::BadRequest,
-        error_code::UNAVAILABLE | error_code::DISK_FULL => Kind::Connection,
+        error_code::UNAVAILABLE | error_code::DISK_FULL | error_code::DAMAGED => Kind::Connection,
         // malformed, too_large, unknown_op, internal, and codes from a newer server.
         _ => Kind::Protocol,
     }
@@ -266,6 +271,7 @@ mod tests {
         assert_eq!(kind_of("bad_request"), Kind::BadRequest);
         assert_eq!(kind_of("limit"), Kind::BadRequest);
         assert_eq!(kind_of("unavailable"), Kind::Connection);
+        assert_eq!(kind_of("damaged"), Kind::Connection);
         for code in [
             "malformed",
             "too_large",

@@ -30,8 +30,9 @@ enum Command {
         /// The data directory to check
         #[arg(long, env = "RESIDENT_DATA", default_value = resident_server::config::DATA_DEFAULT)]
         data: PathBuf,
-        /// Cut the log at the first damage (the cut part is kept under DATA/damaged/),
-        /// giving up every event after it. Stop residentd first.
+        /// Cut the log at the first damage, giving up every event after it, and move
+        /// unusable snapshots aside (all of it is kept under DATA/damaged/). Stop
+        /// residentd first.
         #[arg(long)]
         repair: bool,
     },
@@ -97,7 +98,8 @@ fn verify(data: &std::path::Path, repair: bool) -> Result<(), String> {
     }
     // The lock tells us whether a server is using the directory: verifying under a
     // running server would race its writes, and repairing would corrupt them.
-    let _lock = resident_server::storage::lockfile::acquire(data).map_err(|e| format!("{e:#}"))?;
+    let _lock = resident_server::storage::lockfile::acquire_for_check(data)
+        .map_err(|e| format!("{e:#}"))?;
     let report = resident_server::storage::verify::verify(data).map_err(|e| format!("{e:#}"))?;
     for line in &report.lines {
         println!("{line}");
@@ -106,9 +108,10 @@ fn verify(data: &std::path::Path, repair: bool) -> Result<(), String> {
         println!("{} is sound", data.display());
         return Ok(());
     }
-    match (repair, report.cut_at) {
-        (true, Some(cut_at)) => {
-            let done = resident_server::storage::verify::repair(data, cut_at)
+    let mendable = resident_server::storage::verify::can_repair(&report);
+    match (repair, mendable) {
+        (true, true) => {
+            let done = resident_server::storage::verify::repair(data, &report)
                 .map_err(|e| format!("{e:#}"))?;
             for line in done {
                 println!("repaired {line}");
@@ -119,15 +122,44 @@ fn verify(data: &std::path::Path, repair: bool) -> Result<(), String> {
             );
             Ok(())
         }
-        (true, None) => Err(format!(
-            "{} problem(s) found that --repair cannot mend (they are not log damage); see above",
-            report.problems.len()
-        )),
-        (false, _) => Err(format!(
-            "{} problem(s) found in {}; see above",
+        (true, false) => Err(format!(
+            "{} problem(s) found that --repair cannot mend (it cuts a damaged log and moves \
+             unusable snapshots aside; these are neither): back {} up and report it",
             report.problems.len(),
             data.display()
         )),
+        (false, _) => Err(format!(
+            "{} problem(s) found in {}; see above{}",
+            report.problems.len(),
+            data.display(),
+            if mendable {
+                "; --repair mends them as said there (back the directory up first)"
+            } else {
+                ""
+            }
+        )),
+    }
+}
+
+/// The check of the segments start-up did not read: its state, and each damage found.
+fn print_log_check(storage: &Value) {
+    match map::get_text(storage, "log_check") {
+        Some("damaged") => println!(
+            "log check       DAMAGED in {} segment(s); run `resident verify` (see README, Durability)",
+            map::get_i64(storage, "log_damaged_segments").unwrap_or(0)
+        ),
+        Some(state) => println!("log check       {state}"),
+        None => {}
+    }
+    if let Some(Value::Array(damage)) = map::get(storage, "log_damage") {
+        for d in damage {
+            println!(
+                "  {} at offset {}: {}",
+                map::get_text(d, "file").unwrap_or("?"),
+                map::get_i64(d, "offset").unwrap_or(0),
+                map::get_text(d, "reason").unwrap_or("?")
+            );
+        }
     }
 }
 
@@ -166,6 +198,7 @@ fn print_stats(stats: &Value) {
             ),
             None => println!("snapshots       none yet"),
         }
+        print_log_check(storage);
     }
     println!("entities");
     if let Some(Value::Map(entries)) = map::get(stats, "entities") {

@@ -9,7 +9,7 @@ use crate::error::ServerError;
 use crate::net::context::{server_name, Context};
 use crate::state::record_ref;
 use crate::state::State;
-use crate::storage::{log, snapshot_files};
+use crate::storage::{log, log_check, snapshot_files};
 
 /// Counts from `state`, the connections and uptime, and what is on disk.
 pub fn stats(ctx: &Context, state: &State) -> Fields<'static> {
@@ -64,8 +64,9 @@ pub async fn snapshot(ctx: &Context) -> Result<Fields<'static>, ServerError> {
 }
 
 /// What a sysadmin asks first of the data directory: the durability setting, how much
-/// log there is, and the newest snapshot. Read from the directories, so it is what is
-/// on disk. A directory that cannot be read shows as empty rather than failing `stats`.
+/// log there is, the newest snapshot, and whether the log segments start-up did not read
+/// are sound. Read from the directories, so it is what is on disk. A directory that
+/// cannot be read shows as empty rather than failing `stats`.
 fn storage(ctx: &Context) -> Value {
     let numbers = log::list(&ctx.data_dir).unwrap_or_default();
     let log_dir = log::log_dir(&ctx.data_dir);
@@ -75,6 +76,7 @@ fn storage(ctx: &Context) -> Value {
         .map(|m| m.len())
         .sum();
     let snapshots = snapshot_files::list(&ctx.data_dir).unwrap_or_default();
+    let check = ctx.log_check.status();
     map::build(vec![
         ("fsync", Value::from(ctx.fsync.to_string())),
         ("log_segments", Value::from(numbers.len() as u64)),
@@ -86,5 +88,33 @@ fn storage(ctx: &Context) -> Value {
                 .last()
                 .map_or(Value::Null, |(position, _)| Value::from(*position)),
         ),
+        ("log_check", Value::from(check_state(&check))),
+        (
+            "log_damage",
+            Value::Array(check.damage.iter().map(damage_value).collect()),
+        ),
+        (
+            "log_damaged_segments",
+            Value::from(check.damaged_segments as u64),
+        ),
+    ])
+}
+
+/// `checking` until every segment was read, then `damaged` or `sound`.
+fn check_state(check: &log_check::Status) -> &'static str {
+    if check.damaged_segments > 0 {
+        "damaged"
+    } else if !check.done {
+        "checking"
+    } else {
+        "sound"
+    }
+}
+
+fn damage_value(damage: &log_check::Damage) -> Value {
+    map::build(vec![
+        ("file", Value::from(damage.path.display().to_string())),
+        ("offset", Value::from(damage.offset)),
+        ("reason", Value::from(damage.reason.as_str())),
     ])
 }

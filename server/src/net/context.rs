@@ -10,6 +10,7 @@ use arc_swap::ArcSwap;
 
 use crate::state::State;
 use crate::storage::fsync::Fsync;
+use crate::storage::log_check::LogCheck;
 use crate::storage::snapshot_writer::Snapshotter;
 use crate::write::writer::WriterHandle;
 
@@ -28,6 +29,8 @@ pub struct Context {
     /// Where stream reads find the log.
     pub data_dir: PathBuf,
     pub fsync: Fsync,
+    /// The check of the log segments start-up did not read.
+    pub log_check: Arc<LogCheck>,
     pub limits: Limits,
     pub started: Instant,
     pub connections: AtomicUsize,

@@ -78,11 +78,17 @@ async fn commit(ctx: &Context, request: &Node<'_>) -> Result<CommitOutcome, Serv
     ctx.writer.commit(request).await
 }
 
-/// A dry run only reads: it is answered from the published state, without the writer.
+/// A dry run only reads, and a register that changes nothing needs no writer: both are
+/// answered from the published state, so they never wait for the writer, nor fail with
+/// it (the extension registers before its first read, and reads go on when writes fail).
 async fn register(ctx: &Context, request: &Node<'_>) -> Result<Fields<'static>, ServerError> {
     let request = RegisterRequest::parse(request)?;
+    let published = ctx.published.load_full();
     if request.dry_run {
-        return Ok(register::dry_run(&ctx.published.load_full(), &request.part));
+        return Ok(register::dry_run(&published, &request.part));
+    }
+    if let Some(outcome) = register::unchanged(&published, &request.part) {
+        return Ok(outcome.fields());
     }
     Ok(ctx.writer.register(request.part).await?.fields())
 }

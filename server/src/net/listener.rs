@@ -1,7 +1,7 @@
 //! The Unix socket: taking over a stale socket file, the accept loop, and the
 //! per-connection task with its limits and peer check.
 
-use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -17,31 +17,13 @@ use crate::net::connection::{Connection, Incoming};
 use crate::net::context::Context;
 use crate::net::dispatch;
 use crate::net::shutdown::Shutdown;
+use crate::net::socket_file;
 
 /// Binds the socket. A socket file nobody listens on (left by a crash) is removed; one
-/// with a live server behind it is refused, since stealing it would cut that server off.
+/// with a live server behind it is refused, since stealing it would cut that server off
+/// (see [`socket_file::clear_stale`]).
 pub fn bind(path: &Path, mode: u32, group: Option<&str>) -> anyhow::Result<UnixListener> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create socket directory {}", parent.display()))?;
-    }
-    if let Ok(meta) = std::fs::symlink_metadata(path) {
-        if !meta.file_type().is_socket() {
-            anyhow::bail!(
-                "{} exists and is not a socket; refusing to replace it",
-                path.display()
-            );
-        }
-        if std::os::unix::net::UnixStream::connect(path).is_ok() {
-            anyhow::bail!(
-                "another server is listening on {}; stop it first or choose another --socket",
-                path.display()
-            );
-        }
-        tracing::info!(socket = %path.display(), "removing stale socket file (nothing listens on it)");
-        std::fs::remove_file(path)
-            .with_context(|| format!("cannot remove stale socket {}", path.display()))?;
-    }
+    socket_file::clear_stale(path)?;
     let listener =
         UnixListener::bind(path).with_context(|| format!("cannot bind {}", path.display()))?;
     if let Some(name) = group {

@@ -1,8 +1,9 @@
 //! The socket side: the listener and its connections ([`listener`], [`connection`]),
-//! stopping cleanly ([`shutdown`]), and requests: [`dispatch`] reads each one's `id` and
-//! `op` and routes it to the file that parses and runs it ([`read_ops`], [`admin_ops`],
-//! or the query and write layers). The operations' names come from
-//! `resident_protocol::op`; the CLI's client is `resident_protocol::client`. Imports the write and query layers and below.
+//! the socket's file ([`socket_file`]), stopping cleanly ([`shutdown`]), and requests:
+//! [`dispatch`] reads each one's `id` and `op` and routes it to the file that parses and
+//! runs it ([`read_ops`], [`admin_ops`], or the query and write layers). The operations'
+//! names come from `resident_protocol::op`; the CLI's client is
+//! `resident_protocol::client`. Imports the write and query layers and below.
 
 pub mod admin_ops;
 pub mod connection;
@@ -11,3 +12,4 @@ pub mod dispatch;
 pub mod listener;
 pub mod read_ops;
 pub mod shutdown;
+pub mod socket_file;

@@ -203,6 +203,16 @@ pub enum MetaKey {
 }
 
 impl MetaKey {
+    /// The facts the server sets: `recorded_at`, and the event's own position, version
+    /// and id. A client's meta entries under these names are dropped, so `read` never
+    /// echoes a forged one.
+    pub const SET_BY_SERVER: [MetaKey; 4] = [
+        MetaKey::RecordedAt,
+        MetaKey::Position,
+        MetaKey::Version,
+        MetaKey::EventId,
+    ];
+
     fn parse(name: &str) -> Option<MetaKey> {
         Some(match name {
             "recorded_at" => MetaKey::RecordedAt,

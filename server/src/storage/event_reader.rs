@@ -7,9 +7,11 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use resident_protocol::error_code;
+
 use crate::error::ServerError;
 use crate::state::event::StoredEvent;
-use crate::state::record_ref::RecordRef;
+use crate::state::record_ref::{segment_name, RecordRef};
 use crate::storage::frame;
 use crate::storage::log;
 use crate::storage::record::{self, Record};
@@ -52,16 +54,46 @@ impl RecordSource for LogRecords<'_> {
                     .map(|range| framed[range].to_vec())
                     .map_err(|why| ServerError::internal(format!("no record at {at}: {why}")))?
             }
-            _ => log::read_record(self.data_dir, at).map_err(|e| {
-                ServerError::internal(format!("cannot read the event record at {at}: {e}"))
-            })?,
+            _ => log::read_record(self.data_dir, at).map_err(|e| self.unreadable(at, e))?,
         };
-        match record::decode(&body)? {
+        let record = record::decode(&body).map_err(|e| self.damaged(at, &e.message))?;
+        match record {
             Record::Commit(events) => Ok(events),
             Record::Schema(_) => Err(ServerError::internal(format!(
                 "the record at {at} is a schema record, not a commit"
             ))),
         }
+    }
+}
+
+impl LogRecords<'_> {
+    /// The answer when the record at `at` cannot be read: a segment that is gone was
+    /// pruned (`--prune-log`); anything else is damage.
+    fn unreadable(&self, at: RecordRef, e: std::io::Error) -> ServerError {
+        let path = log::log_dir(self.data_dir).join(segment_name(at.segment()));
+        if e.kind() == std::io::ErrorKind::NotFound {
+            return ServerError::internal(format!(
+                "cannot read the event record at {at}: {} is no longer in the log (removed \
+                 by --prune-log?)",
+                path.display()
+            ));
+        }
+        self.damaged(at, &e.to_string())
+    }
+
+    fn damaged(&self, at: RecordRef, why: &str) -> ServerError {
+        let path = log::log_dir(self.data_dir).join(segment_name(at.segment()));
+        ServerError::new(
+            error_code::DAMAGED,
+            format!(
+                "the event record at offset {} of {} cannot be read ({why}): the log is \
+                 damaged there. The state is unaffected; back the data directory up and run \
+                 `resident verify --data {}`",
+                at.offset(),
+                path.display(),
+                self.data_dir.display()
+            ),
+        )
     }
 }
 

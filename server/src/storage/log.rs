@@ -16,6 +16,7 @@ use crate::state::record_ref::{
 };
 use crate::storage::frame::{self, ScanEnd, RECORD_HEADER_BYTES};
 use crate::storage::fsync::{Flusher, Fsync};
+use crate::storage::owner_only;
 
 /// The size at which a segment is rotated, unless configured.
 pub const SEGMENT_BYTES_DEFAULT: u64 = 64 * 1024 * 1024;
@@ -186,7 +187,7 @@ impl Log {
     ) -> Result<Log, LogError> {
         assert!(segment_bytes_max > 0 && segment_bytes_max <= SEGMENT_BYTES_CEILING);
         let dir = log_dir(data_dir);
-        fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        owner_only::create_dir(&dir).map_err(io_err(&dir))?;
         let (file, len) = open_segment(&dir, number)?;
         let flusher = match fsync {
             Fsync::Every(interval) => Some(
@@ -332,7 +333,7 @@ impl Log {
 fn open_segment(dir: &Path, number: u64) -> Result<(File, u64), LogError> {
     let path = dir.join(segment_name(number));
     let created = !path.exists();
-    let file = OpenOptions::new()
+    let file = owner_only::options()
         .read(true)
         .append(true)
         .create(true)

@@ -9,6 +9,8 @@ pub mod frame;
 pub mod fsync;
 pub mod lockfile;
 pub mod log;
+pub mod log_check;
+pub mod owner_only;
 pub mod record;
 pub mod recovery;
 pub mod snapshot_files;

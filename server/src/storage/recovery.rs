@@ -3,11 +3,14 @@
 //! the acknowledged one.
 //!
 //! A damaged newest snapshot is skipped with a warning for the one before, down to an
-//! empty state and the whole log. The log is never skipped: damage in it stops the
-//! start (see [`crate::storage::log::read`]).
+//! empty state and the whole log. The log is never skipped: damage in the part replayed
+//! stops the start (see [`crate::storage::log::read`]), and so does a log that ends
+//! before a snapshot's log point, since the snapshot proves that records were lost.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
 
 use crate::state::record_ref::{self, RecordRef};
 use crate::state::State;
@@ -40,6 +43,9 @@ pub struct Report {
     /// Snapshots that could not be used, newest first, with why.
     pub snapshots_skipped: Vec<(PathBuf, String)>,
     pub events_replayed: u64,
+    /// The segments before the snapshot's log point, which were not read (see
+    /// [`crate::storage::log_check`]).
+    pub segments_not_read: Vec<u64>,
     /// `(file, offset, reason)` of a torn tail, cut off in [`Mode::Start`].
     pub torn: Option<(PathBuf, u64, String)>,
     pub took: Duration,
@@ -67,6 +73,11 @@ pub fn load(data_dir: &Path, mode: Mode, use_snapshots: bool) -> anyhow::Result<
         None => empty_start(data_dir, &numbers, &report)?,
     };
     let replay = segments_to_replay(data_dir, &numbers, resume_at)?;
+    report.segments_not_read = numbers
+        .iter()
+        .copied()
+        .filter(|n| *n < resume_at.segment())
+        .collect();
     let mut log_end = RecordRef::new(1, 0);
     let mut progress = Progress::new();
     for (i, &number) in replay.iter().enumerate() {
@@ -93,13 +104,23 @@ pub fn load(data_dir: &Path, mode: Mode, use_snapshots: bool) -> anyhow::Result<
 
 /// The newest snapshot that reads back whole, and the log point replay resumes at;
 /// the ones skipped on the way are in `report`.
+///
+/// A snapshot whose header reads back proves that the log once reached its log point:
+/// when the log ends before it, acknowledged records are gone, and starting from the
+/// shorter log (or an older snapshot) would serve a state older than the acknowledged
+/// one, so start-up is refused instead.
 fn newest_usable_snapshot(
     data_dir: &Path,
     numbers: &[u64],
     report: &mut Report,
 ) -> anyhow::Result<Option<(State, RecordRef)>> {
     for (position, path) in snapshot_files::list(data_dir)?.into_iter().rev() {
-        match usable_snapshot(data_dir, &path, numbers) {
+        if let Ok(header) = snapshot_files::header_of(&path) {
+            if let Some(end) = log_ends_before(data_dir, numbers, header.log_at)? {
+                anyhow::bail!(lost_records(data_dir, &path, &header, &end));
+            }
+        }
+        match usable_snapshot(&path, numbers) {
             Ok((state, header)) => {
                 report.snapshot = Some((path, position));
                 return Ok(Some((state, header.log_at)));
@@ -111,6 +132,66 @@ fn newest_usable_snapshot(
         }
     }
     Ok(None)
+}
+
+/// Where the log ends, said for people, when that is before `at`; `None` when the log
+/// reaches it. Only file sizes are looked at (a torn tail is judged when it is read).
+pub fn log_ends_before(
+    data_dir: &Path,
+    numbers: &[u64],
+    at: RecordRef,
+) -> anyhow::Result<Option<String>> {
+    let Some(&last) = numbers.last() else {
+        return Ok(Some(format!(
+            "there is no log in {}",
+            log::log_dir(data_dir).display()
+        )));
+    };
+    if at.segment() > last || numbers.contains(&at.segment()) {
+        let segment = at.segment().min(last);
+        let path = log::log_dir(data_dir).join(record_ref::segment_name(segment));
+        let len = std::fs::metadata(&path)
+            .with_context(|| format!("cannot read the size of {}", path.display()))?
+            .len();
+        if segment < at.segment() || len < at.offset() {
+            return Ok(Some(format!(
+                "the log ends with {} at {len} bytes",
+                path.display()
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// Why start-up refuses a log that ends before `snapshot`'s log point, and what the
+/// operator can do about it.
+fn lost_records(
+    data_dir: &Path,
+    snapshot: &Path,
+    header: &snapshot_format::Header,
+    log_end: &str,
+) -> String {
+    format!(
+        "snapshot {} holds the state at position {}, up to log point {}, but {log_end}: \
+         the log lost acknowledged records (fsync = every or never and a system crash, or a \
+         log restored from an older backup). Refusing to start from the shorter log, which \
+         would serve a state older than the one acknowledged. {}",
+        snapshot.display(),
+        header.position,
+        header.log_at,
+        what_to_do(data_dir)
+    )
+}
+
+/// The operator's two ways on when the log lost records that a snapshot holds.
+fn what_to_do(data_dir: &Path) -> String {
+    format!(
+        "Nothing was changed. Restore the log files from a backup if you have them; \
+         otherwise `resident verify --data {dir} --repair` moves such snapshots to \
+         {dir}/damaged/, and the server then starts from the log and older snapshots, \
+         without the events the log lost",
+        dir = data_dir.display()
+    )
 }
 
 /// Without a snapshot, replay starts empty at the start of the log, which must hold
@@ -174,11 +255,11 @@ fn torn_tail(
     };
     if read.number == resume_at.segment() && *offset < resume_at.offset() {
         anyhow::bail!(
-            "{} ends at offset {offset}, before the newest snapshot's log point {resume_at}: \
-             the log lost acknowledged records (fsync = never or every, and a system crash?). \
-             Move the snapshots out of {} to start from the log alone",
+            "{} ends at offset {offset} (a torn tail: {reason}), before the newest \
+             snapshot's log point {resume_at}: the log lost acknowledged records (fsync = \
+             every or never and a system crash?). {}",
             read.path.display(),
-            snapshot_files::dir(data_dir).display()
+            what_to_do(data_dir)
         );
     }
     tracing::warn!(
@@ -308,9 +389,8 @@ fn skipped_list(report: &Report) -> String {
         .collect()
 }
 
-/// A snapshot that reads back whole and whose log point the log still holds.
+/// A snapshot that reads back whole and whose log point is in a segment the log has.
 fn usable_snapshot(
-    data_dir: &Path,
     path: &Path,
     numbers: &[u64],
 ) -> Result<(State, snapshot_format::Header), String> {
@@ -320,15 +400,6 @@ fn usable_snapshot(
     if !numbers.contains(&at.segment()) {
         return Err(format!(
             "its log point {at} is in a segment that is not in the log"
-        ));
-    }
-    let segment = log::log_dir(data_dir).join(record_ref::segment_name(at.segment()));
-    let len = std::fs::metadata(&segment)
-        .map_err(|e| e.to_string())?
-        .len();
-    if len < at.offset() {
-        return Err(format!(
-            "its log point {at} is past the end of the log ({len} bytes): the log lost records"
         ));
     }
     Ok((state, header))
@@ -456,5 +527,27 @@ mod tests {
         assert_eq!(loaded.report.snapshots_skipped.len(), 1);
         assert_eq!(loaded.report.snapshot.as_ref().map(|s| s.1), Some(2));
         assert_eq!(loaded.state.difference(&full.state), None);
+    }
+
+    #[test]
+    fn a_log_that_ends_before_a_snapshot_s_log_point_refuses_to_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = written_log(dir.path(), 1 << 20);
+        let end = log::read(dir.path(), 1, true).unwrap().bytes.len() as u64;
+        for log_at in [RecordRef::new(1, end + 1), RecordRef::new(2, 0)] {
+            snapshot_files::write_file(dir.path(), &state, log_at).unwrap();
+            let err = load(dir.path(), Mode::Start, true)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("lost acknowledged records"), "{err}");
+            assert!(err.contains(&format!("at {end} bytes")), "{err}");
+            assert!(err.contains("--repair"), "{err}");
+            assert!(
+                load(dir.path(), Mode::ReadOnly, false).is_ok(),
+                "the log itself is fine"
+            );
+            std::fs::remove_dir_all(snapshot_files::dir(dir.path())).unwrap();
+        }
     }
 }

@@ -15,6 +15,7 @@ use std::time::Instant;
 use crate::state::record_ref::{self, RecordRef};
 use crate::state::State;
 use crate::storage::log;
+use crate::storage::owner_only;
 use crate::storage::snapshot_format;
 
 pub fn dir(data_dir: &Path) -> PathBuf {
@@ -84,27 +85,39 @@ pub struct Written {
     pub took_ms: u64,
 }
 
-/// Writes `state`, which holds the log up to `log_at`, as a snapshot file. A snapshot
-/// at the same position already there is kept as it is.
+/// Writes `state`, which holds the log up to `log_at`, as a snapshot file.
+///
+/// A snapshot already at this position and log point holds this very state (the same
+/// log up to the same point) and is kept. One at this position with another log point
+/// is of a history the log no longer has (records were lost and the position reached
+/// again): it is replaced, since loading it would serve a state that was never
+/// acknowledged. Either way the answer describes the file on disk.
 pub fn write_file(data_dir: &Path, state: &State, log_at: RecordRef) -> io::Result<Written> {
     let started = Instant::now();
     let dir = dir(data_dir);
-    fs::create_dir_all(&dir)?;
+    owner_only::create_dir(&dir)?;
     let path = dir.join(file_name(state.position()));
-    let entities = state.entity_count_total();
-    let done = |bytes| Written {
+    let done = |entities, bytes| Written {
         path: path.clone(),
         position: state.position(),
         entities,
         bytes,
         took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     };
-    if let Ok(meta) = fs::metadata(&path) {
-        return Ok(done(meta.len()));
+    if let Ok(existing) = header_of(&path) {
+        if existing.log_at == log_at {
+            return Ok(done(existing.entities, fs::metadata(&path)?.len()));
+        }
+        tracing::warn!(
+            file = %path.display(),
+            old_log_point = %existing.log_at,
+            new_log_point = %log_at,
+            "replacing a snapshot of a history the log no longer holds"
+        );
     }
     let temp = dir.join(format!("{}.tmp", file_name(state.position())));
     let result = (|| {
-        let file = File::create(&temp)?;
+        let file = owner_only::create_file(&temp)?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
         let bytes = snapshot_format::write(state, log_at, &mut out)?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
@@ -114,7 +127,7 @@ pub fn write_file(data_dir: &Path, state: &State, log_at: RecordRef) -> io::Resu
         Ok(bytes)
     })();
     match result {
-        Ok(bytes) => Ok(done(bytes)),
+        Ok(bytes) => Ok(done(state.entity_count_total(), bytes)),
         Err(e) => {
             let _ = fs::remove_file(&temp);
             Err(e)
@@ -166,6 +179,30 @@ mod tests {
     use crate::storage::frame::frame_record;
     use crate::storage::fsync::Fsync;
     use crate::storage::log::Log;
+
+    #[test]
+    fn a_snapshot_at_a_used_position_with_another_log_point_replaces_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = State {
+            position: 7,
+            ..State::default()
+        };
+        write_file(dir.path(), &state, RecordRef::new(1, 100)).unwrap();
+        let same = write_file(dir.path(), &state, RecordRef::new(1, 100)).unwrap();
+        assert_eq!(
+            header_of(&same.path).unwrap().log_at,
+            RecordRef::new(1, 100)
+        );
+        // Another history reached position 7 at another log point: the file on disk
+        // must be the new one, never the stale one.
+        let written = write_file(dir.path(), &state, RecordRef::new(1, 90)).unwrap();
+        assert_eq!(
+            header_of(&written.path).unwrap().log_at,
+            RecordRef::new(1, 90)
+        );
+        assert_eq!(written.bytes, fs::metadata(&written.path).unwrap().len());
+        assert_eq!(list(dir.path()).unwrap().len(), 1);
+    }
 
     #[test]
     fn retention_keeps_the_newest_and_prunes_the_segments_they_cover() {

@@ -14,6 +14,7 @@ use crate::state::entity::Entity;
 use crate::state::event::{stream_name, StoredEvent};
 use crate::state::projection::{self, EntityKey};
 use crate::state::record_ref::RecordRef;
+use crate::state::schema::MetaKey;
 use crate::state::State;
 use crate::storage::event_reader::{LastRecord, RecordSource};
 
@@ -295,7 +296,8 @@ fn numbered_events(
     Ok((events, stream_versions))
 }
 
-/// `new` as recorded: numbered, in its stream, with the server's `recorded_at`.
+/// `new` as recorded: numbered, in its stream, with the server's `recorded_at` and none
+/// of the client's meta under a name the server sets.
 fn stored(
     new: &NewEvent,
     write: &StreamWrite,
@@ -305,7 +307,11 @@ fn stored(
     recorded_at: &str,
 ) -> StoredEvent {
     let mut meta = new.meta.clone();
-    meta.retain(|(k, _)| k.as_text() != Some("recorded_at"));
+    meta.retain(|(k, _)| {
+        !MetaKey::SET_BY_SERVER
+            .iter()
+            .any(|m| k.as_text() == Some(m.name()))
+    });
     meta.push((Value::from("recorded_at"), Value::from(recorded_at)));
     StoredEvent {
         id: new.id.clone(),
@@ -321,7 +327,8 @@ fn stored(
 }
 
 /// A resend of a commit whose events are all recorded answers as the first time did;
-/// one that reuses only some ids is a client bug and refused.
+/// one that reuses only some ids, or reuses an id for another event (another stream,
+/// type or data), is a client bug and refused, naming the first event.
 fn duplicate_of(
     state: &State,
     request: &CommitRequest,
@@ -340,7 +347,7 @@ fn duplicate_of(
                 )));
             }
             if let Some(location) = state.event_location(&new.id) {
-                known.push((new.id.as_str(), location));
+                known.push((write, new, location));
             }
         }
     }
@@ -358,15 +365,18 @@ fn duplicate_of(
     let mut touched = Vec::new();
     let mut seen = HashSet::new();
     let mut records = LastRecord::new(recorded);
-    for (id, location) in known {
+    for (write, new, location) in known {
         position = position.max(location.position);
         match streams.iter_mut().find(|(s, _)| **s == *location.stream) {
             Some((_, v)) => *v = (*v).max(location.version),
             None => streams.push((location.stream.to_string(), location.version)),
         }
         let event = records
-            .find(location.at, |e| e.id == id)?
-            .ok_or_else(|| ServerError::internal(format!("event {id} is not in its record")))?;
+            .find(location.at, |e| e.id == new.id)?
+            .ok_or_else(|| {
+                ServerError::internal(format!("event {} is not in its record", new.id))
+            })?;
+        same_event(event, write, new)?;
         for key in projection::targets(state.schema(), event) {
             if seen.insert(key.clone()) {
                 touched.push(key);
@@ -380,6 +390,31 @@ fn duplicate_of(
         streams,
         entities,
     }))
+}
+
+/// A resend repeats the first commit: each event id names the same event, in the same
+/// stream, of the same type, with the same data. (Meta is not compared: the server
+/// sets part of it.)
+fn same_event(
+    recorded: &StoredEvent,
+    write: &StreamWrite,
+    new: &NewEvent,
+) -> Result<(), ServerError> {
+    let stream = stream_name(&write.aggregate, &write.key);
+    let differs = if *recorded.stream != stream {
+        format!("this commit puts it in stream {stream}")
+    } else if recorded.event_type != new.event_type {
+        format!("as a {} event, not {}", recorded.event_type, new.event_type)
+    } else if recorded.data != new.data {
+        format!("as a {} event with other data", recorded.event_type)
+    } else {
+        return Ok(());
+    };
+    Err(ServerError::bad_request(format!(
+        "commit: event id {} was already recorded in stream {} at version {}, {differs}. \
+         A resend must repeat the first commit; a new event needs a new id",
+        new.id, recorded.stream, recorded.version
+    )))
 }
 
 #[cfg(test)]
@@ -513,11 +548,56 @@ mod tests {
     }
 
     #[test]
+    fn an_event_id_reused_for_another_event_is_refused_naming_the_first() {
+        let mut s = bank();
+        open(&mut s, "a");
+        open(&mut s, "b");
+        let first = write("a", Any, vec![bump("x")]);
+        run(&mut s, &first).unwrap();
+        let at = s.clone();
+        let mut other_amount = bump("x");
+        other_amount.data = data(vec![("amount", Value::from(99))]);
+        let mut other_type = bump("x");
+        other_type.event_type = "BalanceDecreased".into();
+        for (reuse, says) in [
+            (
+                write("b", Any, vec![bump("x")]),
+                "this commit puts it in stream AccountAggregateRoot-b",
+            ),
+            (
+                write("a", Any, vec![other_amount]),
+                "as a BalanceIncreased event with other data",
+            ),
+            (
+                write("a", Any, vec![other_type]),
+                "as a BalanceIncreased event, not BalanceDecreased",
+            ),
+        ] {
+            let err = run(&mut s, &reuse).unwrap_err();
+            assert_eq!(err.code, "bad_request");
+            assert!(
+                err.message.contains(
+                    "event id x was already recorded in stream AccountAggregateRoot-a at version 2"
+                ),
+                "{}",
+                err.message
+            );
+            assert!(err.message.contains(says), "{}", err.message);
+            assert_eq!(s.difference(&at), None, "nothing applied");
+        }
+        // A true resend stays idempotent.
+        assert!(run(&mut s, &first).unwrap().duplicate);
+    }
+
+    #[test]
     fn recorded_at_is_set_by_the_server() {
         let mut s = bank();
         let mut event = new_event("o", "AccountOpened", vec![("name", Value::from("A"))]);
         event.meta = vec![
             (Value::from("recorded_at"), Value::from("forged")),
+            (Value::from("position"), Value::from(123456)),
+            (Value::from("version"), Value::from(7)),
+            (Value::from("event_id"), Value::from("forged")),
             (Value::from("correlation_id"), Value::from("c1")),
         ];
         let (_, events) = execute(
@@ -533,5 +613,10 @@ mod tests {
             Value::from(RECORDED_AT)
         );
         assert_eq!(events[0].meta_value("correlation_id"), Value::from("c1"));
+        // The event's own position, version and id are the server's; a client's
+        // values under those names in meta are dropped, never stored or read back.
+        for name in ["position", "version", "event_id"] {
+            assert_eq!(events[0].meta_value(name), Value::Null, "{name}");
+        }
     }
 }

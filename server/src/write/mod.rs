@@ -4,5 +4,6 @@
 //! storage and the layers below it.
 
 pub mod commit;
+pub mod disk_full_log;
 pub mod register;
 pub mod writer;

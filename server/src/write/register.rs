@@ -49,6 +49,16 @@ impl RegisterOutcome {
     }
 }
 
+/// The answer to `part` when `state` already has all of it: a register that changes
+/// nothing needs no writer, so it is answered from any durable state (the extension
+/// registers before its first read, and reads must go on when writes fail).
+pub fn unchanged(state: &State, part: &SchemaPart) -> Option<RegisterOutcome> {
+    (&state.schema().merged(part) == state.schema()).then(|| RegisterOutcome {
+        changed: false,
+        schema_version: state.schema_version(),
+    })
+}
+
 /// Merges `part` into the state's schema. Returns the full new schema to log when it
 /// changed, `None` when the server already had all of it (a no-op, nothing logged).
 pub fn execute(

@@ -7,7 +7,7 @@
 //! reader sees a write before it is durable and no acknowledged write is lost.
 //!
 //! A full disk refuses the batch (`disk_full`) with nothing of it in the log, and later
-//! batches try again. Any other failed write or fsync is fatal for writing (the kernel
+//! batches try again (logged sparingly: [`crate::write::disk_full_log`]). Any other failed write or fsync is fatal for writing (the kernel
 //! may have dropped the pages, so a retry could lie): every later write is answered
 //! `unavailable`, reads go on.
 //!
@@ -32,6 +32,7 @@ use crate::storage::log::{AppendError, Log};
 use crate::storage::record;
 use crate::storage::snapshot_writer::Snapshotter;
 use crate::write::commit::{self, CommitOutcome, CommitRequest};
+use crate::write::disk_full_log::{self, DiskFullLog};
 use crate::write::register::{self, RegisterOutcome};
 
 /// When the writer takes a snapshot on its own.
@@ -127,7 +128,8 @@ impl Writer {
             state,
             log,
             published,
-            failed: false,
+            failed: None,
+            disk_full_log: DiskFullLog::default(),
             snapshots,
             snapshot_position,
             snapshot_time: Instant::now(),
@@ -161,8 +163,9 @@ struct Core {
     state: State,
     log: Log,
     published: Arc<ArcSwap<State>>,
-    /// Set forever after a failed append.
-    failed: bool,
+    /// Why the log failed; set forever after a failed append.
+    failed: Option<String>,
+    disk_full_log: DiskFullLog,
     snapshots: Option<(Snapshotter, SnapshotSchedule)>,
     /// Position and time of the last scheduled snapshot.
     snapshot_position: u64,
@@ -258,7 +261,7 @@ impl Core {
         for command in batch {
             let refusal = refused
                 .clone()
-                .or_else(|| (self.failed || stop).then(|| self.refusal(stop)));
+                .or_else(|| (self.failed.is_some() || stop).then(|| self.refusal(stop)));
             match command {
                 Command::Stop => stop = true,
                 // Answered after this batch is durable: the point must be too.
@@ -271,6 +274,12 @@ impl Core {
                     pending.push(Pending::Commit(reply, result));
                 }
                 Command::Register(part, reply) => {
+                    // One that changes nothing in the durable state is answered now,
+                    // whatever becomes of this batch (a full disk, a failed writer).
+                    if let Some(outcome) = register::unchanged(&self.state, &part) {
+                        drop(reply.send(Ok(outcome)));
+                        continue;
+                    }
                     let result = match refusal {
                         Some(r) => Err(r),
                         None => work.register(&part),
@@ -288,7 +297,7 @@ impl Core {
     /// Starts a new segment when the last one is full; the refusal for the whole batch
     /// when that fails.
     fn rotate(&mut self) -> Option<ServerError> {
-        if self.failed {
+        if self.failed.is_some() {
             return None;
         }
         self.log
@@ -307,6 +316,12 @@ impl Core {
             Ok(()) => {
                 self.state = work.state;
                 self.published.store(Arc::new(self.state.clone()));
+                if let Some(refused) = self.disk_full_log.written() {
+                    tracing::info!(
+                        batches_refused = refused,
+                        "writes resumed: the disk has space again"
+                    );
+                }
                 None
             }
             Err(e) => Some(self.append_failed(e)),
@@ -336,13 +351,21 @@ impl Core {
     fn append_failed(&mut self, e: AppendError) -> ServerError {
         match e {
             AppendError::DiskFull { .. } => {
-                tracing::warn!(error = %e, "refusing a batch of writes: disk full; reads continue, and writes resume once space is freed");
+                if let Some(refused) = self.disk_full_log.refused(Instant::now()) {
+                    tracing::warn!(
+                        error = %e,
+                        batches_refused = refused,
+                        "refusing writes: disk full; reads continue, and writes resume once \
+                         space is freed (said at most every {}s, with the batches refused since)",
+                        disk_full_log::WARN_EVERY.as_secs()
+                    );
+                }
                 ServerError::disk_full(format!(
                     "{e}; nothing of this commit was recorded: free space and retry"
                 ))
             }
             AppendError::Fatal { .. } => {
-                self.failed = true;
+                self.failed = Some(e.to_string());
                 tracing::error!(error = %e, "WRITING THE LOG FAILED: refusing all further writes until restart; reads continue");
                 self.refusal(false)
             }
@@ -364,13 +387,12 @@ impl Core {
     }
 
     fn refusal(&self, stopping: bool) -> ServerError {
-        if stopping {
-            gone()
-        } else {
-            ServerError::unavailable(format!(
-                "writing to {} failed earlier; this server accepts no more writes until it is restarted",
-                self.log.path().display()
-            ))
+        match &self.failed {
+            Some(why) if !stopping => ServerError::unavailable(format!(
+                "writing the log failed earlier ({why}); this server accepts no more writes \
+                 until it is restarted, and reads go on"
+            )),
+            _ => gone(),
         }
     }
 }
@@ -413,6 +435,19 @@ mod tests {
         assert_eq!(err.code, "unavailable");
         assert!(err.message.contains("failed earlier"), "{}", err.message);
         assert_eq!(published.load().position(), 0, "nothing was published");
+        // A register that changes nothing is still answered; one that would change the
+        // schema needs the log and is refused.
+        let unchanged = handle.register(bank_part()).await.unwrap();
+        assert!(!unchanged.changed);
+        let mut part = bank_part();
+        part.entities[0].fields.push(field(
+            "nickname",
+            crate::state::schema::FieldType::String,
+            true,
+            None,
+        ));
+        let err = handle.register(part).await.unwrap_err();
+        assert_eq!(err.code, "unavailable");
         writer.stop().await;
         let err = handle.commit(opening("3")).await.unwrap_err();
         assert_eq!(err.code, "unavailable");

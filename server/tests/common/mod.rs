@@ -2,6 +2,8 @@
 //! and builders for requests; the bank schema itself is the test kit's.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod mount;
+
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -116,6 +118,48 @@ pub fn resident_cli<'a>(
         .args(args)
         .output()
         .expect("resident runs")
+}
+
+/// Starts residentd on `dir` as [`Server::start`] would and expects it to refuse: waits
+/// for it to exit with a failure and returns its stderr. A server that starts instead is
+/// killed and the test fails.
+pub fn start_refused(dir: &Path, extra: &[&str]) -> String {
+    let (socket, data) = (dir.join("run").join("resident.sock"), dir.join("data"));
+    refused(residentd(&socket, &data, extra), Some(&socket))
+}
+
+/// Runs `command` (see [`residentd`]) and expects it to exit with a failure, within 30 s
+/// and before it listens on `socket` (when given); returns its stderr.
+pub fn refused(mut command: Command, socket: Option<&Path>) -> String {
+    let mut child = command.spawn().expect("residentd runs");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child
+        .try_wait()
+        .expect("residentd can be waited for")
+        .is_none()
+    {
+        let listening = socket.is_some_and(|s| UnixStream::connect(s).is_ok());
+        if Instant::now() > deadline || listening {
+            let _ = child.kill();
+            let output = child.wait_with_output().unwrap();
+            panic!(
+                "residentd started although it should have refused: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(!output.status.success(), "residentd exited 0");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// `resident verify --data DATA` with `extra` flags (`--repair`).
+pub fn verify(data: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args: Vec<&std::ffi::OsStr> =
+        vec!["verify".as_ref(), "--data".as_ref(), data.as_os_str()];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    resident_cli(args)
 }
 
 pub fn spawn(socket: &Path, data: &Path, extra: &[&str]) -> Child {
