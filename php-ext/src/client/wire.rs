@@ -270,7 +270,11 @@ mod tests {
         assert_eq!(map::get(&r, "entities"), Some(&Value::Array(vec![])));
         let err = register(&[(Value::from("op"), Value::from("commit"))], false).unwrap_err();
         assert_eq!(err.code, "bad_request");
-        assert!(err.message.contains("schema key"), "{}", err.message);
+        assert!(
+            err.message.contains("the schema has the key 'op'"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
