@@ -164,7 +164,8 @@ namespace Resident {
     }
 
     /**
-     * True when residentd answers; false (no exception) when it cannot be reached.
+     * True when residentd answers; false (no exception) when it cannot be reached. It does
+     * not wait for a restarting server (`resident.reconnect_wait_ms`): it says how it is now.
      *
      * @return bool
      */

@@ -21,6 +21,18 @@ use crate::client::failure::{self, Kind, Problem};
 pub struct Settings {
     pub socket: String,
     pub timeout_ms: u64,
+    /// How long to wait for a server that is not there, or hangs up at once, to come back
+    /// (a restart); 0: fail at once. See `client/reconnect.rs`.
+    pub reconnect_wait_ms: u64,
+}
+
+/// Why [`Connection::open`] failed.
+#[derive(Debug)]
+pub struct OpenError {
+    pub problem: Problem,
+    /// What a server that is stopping or starting looks like: the socket is missing or
+    /// nobody listens on it, or the server hung up during `hello`. Worth waiting for.
+    pub not_serving: bool,
 }
 
 /// Why one exchange failed.
@@ -54,14 +66,24 @@ const REFUSAL_WAIT_MS: u64 = 200;
 
 impl Connection {
     /// Connects and says `hello`.
-    pub fn open(settings: &Settings) -> Result<Connection, Problem> {
+    pub fn open(settings: &Settings) -> Result<Connection, OpenError> {
         let path = &settings.socket;
-        let stream = UnixStream::connect(path).map_err(|e| connect_problem(path, &e))?;
+        let stream = UnixStream::connect(path).map_err(|e| OpenError {
+            not_serving: match e.kind() {
+                ErrorKind::NotFound => true,
+                ErrorKind::ConnectionRefused => not_a_socket(path).is_none(),
+                _ => false,
+            },
+            problem: connect_problem(path, &e),
+        })?;
         let timeout = Some(Duration::from_millis(settings.timeout_ms.max(1)));
         stream
             .set_read_timeout(timeout)
             .and_then(|()| stream.set_write_timeout(timeout))
-            .map_err(|e| connect_problem(path, &e))?;
+            .map_err(|e| OpenError {
+                problem: connect_problem(path, &e),
+                not_serving: false,
+            })?;
         let mut conn = Connection {
             stream,
             settings: settings.clone(),
@@ -75,8 +97,14 @@ impl Connection {
             ("client", Value::from(CLIENT_NAME)),
         ];
         let answer = conn.call(hello).map_err(|e| match e {
-            CallError::Broken(why) => closed_during_hello(path, &why),
-            CallError::Fatal(p) | CallError::Refused(p) => p,
+            CallError::Broken(why) => OpenError {
+                problem: closed_during_hello(path, &why),
+                not_serving: true,
+            },
+            CallError::Fatal(problem) | CallError::Refused(problem) => OpenError {
+                problem,
+                not_serving: false,
+            },
         })?;
         if let Some(max) = map::get(&answer, "limits")
             .and_then(|l| map::get_i64(l, "frame_bytes_max"))
@@ -369,14 +397,20 @@ mod tests {
         Settings {
             socket: socket.to_owned(),
             timeout_ms,
+            reconnect_wait_ms: 0,
         }
     }
 
     #[test]
     fn missing_socket_says_start_residentd() {
-        let p = Connection::open(&settings("/nonexistent/resident.sock", 100))
+        let e = Connection::open(&settings("/nonexistent/resident.sock", 100))
             .err()
             .unwrap();
+        assert!(
+            e.not_serving,
+            "a restarting server removes its socket for a moment"
+        );
+        let p = e.problem;
         assert_eq!(p.code, "connection");
         assert!(
             p.message
@@ -392,7 +426,12 @@ mod tests {
         let socket = TempSocket::new("stale.sock");
         let path = socket.path.clone();
         drop(UnixListener::bind(&path).unwrap()); // leaves the file, nobody listens
-        let p = Connection::open(&settings(&path, 100)).err().unwrap();
+        let e = Connection::open(&settings(&path, 100)).err().unwrap();
+        assert!(
+            e.not_serving,
+            "a stopping server has closed its socket already"
+        );
+        let p = e.problem;
         assert!(p.message.contains("refused"), "{}", p.message);
         assert!(p.message.contains(&path));
     }
@@ -405,7 +444,9 @@ mod tests {
         let dir_path = dir.path().to_string_lossy().into_owned();
         let file_path = file.to_string_lossy().into_owned();
         for (path, what) in [(dir_path, "directory"), (file_path, "regular file")] {
-            let p = Connection::open(&settings(&path, 100)).err().unwrap();
+            let e = Connection::open(&settings(&path, 100)).err().unwrap();
+            assert!(!e.not_serving, "no server comes to a {what}");
+            let p = e.problem;
             assert!(
                 p.message.starts_with(&format!(
                     "Resident socket path {path} is a {what}, not a socket"
@@ -421,7 +462,12 @@ mod tests {
         let socket = TempSocket::new("silent.sock");
         let path = socket.path.clone();
         let _listener = UnixListener::bind(&path).unwrap();
-        let p = Connection::open(&settings(&path, 50)).err().unwrap();
+        let e = Connection::open(&settings(&path, 50)).err().unwrap();
+        assert!(
+            !e.not_serving,
+            "a server that hangs is not waited for twice"
+        );
+        let p = e.problem;
         assert!(p.message.contains("timed out after 50 ms"), "{}", p.message);
     }
 
@@ -476,8 +522,10 @@ mod tests {
                 s.write_all(&refusal_frame("limit", "the server has reached its limit"))
                     .unwrap();
             });
-            let p = Connection::open(&settings(&path, 1000)).err().unwrap();
+            let e = Connection::open(&settings(&path, 1000)).err().unwrap();
             server.join().unwrap();
+            assert!(!e.not_serving, "a refusal is final");
+            let p = e.problem;
             assert_eq!((p.kind, p.code.as_str()), (Kind::Connection, "limit"));
             assert!(
                 p.message.starts_with(&format!(
@@ -496,8 +544,13 @@ mod tests {
         let path = socket.path.clone();
         let listener = UnixListener::bind(&path).unwrap();
         let server = std::thread::spawn(move || drop(listener.accept().unwrap()));
-        let p = Connection::open(&settings(&path, 1000)).err().unwrap();
+        let e = Connection::open(&settings(&path, 1000)).err().unwrap();
         server.join().unwrap();
+        assert!(
+            e.not_serving,
+            "a stopping server hangs up on connections it had not served"
+        );
+        let p = e.problem;
         assert_eq!(p.kind, Kind::Connection);
         assert!(
             p.message.contains("closed the connection during hello")

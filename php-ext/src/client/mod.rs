@@ -6,6 +6,7 @@ pub mod connection;
 pub mod failure;
 pub mod fields;
 pub mod process;
+pub mod reconnect;
 pub mod schema;
 pub mod settings;
 pub mod values;
