@@ -6,17 +6,17 @@
 //!
 //! - `classes/`: what PHP code sees, one file per native class or group of functions
 //!   (`Resident\Entity`, `Event`, `AggregateRoot`, the exceptions, `Resident\query()`,
-//!   `register()`, `read()`, `stats()`, `snapshot()` and `ping()`).
+//!   `register()`, `read()`, `stats()`, `snapshot()`, `ping()` and `metrics()`).
 //! - `engine/`: the Zend plumbing: objects and properties, PHP values ⇄ CBOR, answers
 //!   into zvals, calls into php-lib (schema registry, query builder), native-method
 //!   wrappers and the fixup that makes the native classes' objects plain engine objects.
 //! - `client/`: pure Rust: framing, the streaming CBOR reader, the connection and the
-//!   process's client (waiting for a restart, fork safety), failures, request
+//!   process's client (waiting for a restart, fork safety, counters), failures, request
 //!   bodies, schema answers, field slots, and the rules for values sent.
 //!
 //! Only `client/` is compiled into `cargo test`: a test binary that touches Zend symbols
 //! does not link, so `classes/` and `engine/` are tested from PHP (php-ext/tests, tests/).
-//! This file holds the php.ini entries and the module.
+//! This file holds the php.ini entries and the module's hooks.
 //!
 //! # A call
 //!
@@ -44,6 +44,7 @@ mod module {
     use ext_php_rs::zend::{IniEntryDef, IniEntryDefs};
 
     use crate::classes;
+    use crate::client::metrics;
     use crate::engine::fixup;
 
     // The defaults are those of client/settings.rs, which also applies them when a value
@@ -70,6 +71,7 @@ mod module {
 
     unsafe extern "C" fn request_startup(_ty: i32, _mod_num: i32) -> i32 {
         fixup::once(classes::natives);
+        metrics::request_started();
         0
     }
 

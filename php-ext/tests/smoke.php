@@ -158,6 +158,10 @@ namespace {
     check(is_array($stats) && array_key_exists('position', $stats), 'stats has position');
     $before = Account::count();
     check(is_int($before), 'count is an int');
+    $metrics = Resident\metrics();
+    check(array_keys($metrics) === ['request', 'process']
+        && array_keys($metrics['process']) === ['requests', 'bytes_sent', 'bytes_received', 'wait_us', 'connects', 'reconnects']
+        && $metrics['process']['requests'] >= 3 && $metrics['process']['connects'] === 1, 'metrics: ' . json_encode($metrics));
 
     // --- aggregate create / event / state -------------------------------------------------
     $root = AccountAggregateRoot::create();

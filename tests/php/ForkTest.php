@@ -21,5 +21,10 @@ final class ForkTest extends TestCase
             self::assertSame(0, $seen[$who]['wrong'], "$who read another process's answers");
         }
         self::assertSame('Parent', $seen['parent']['after']);
+        self::assertSame(1, $seen['parent']['metrics']['connects'], 'the parent kept its one connection');
+        // The child counts from zero, and its first request opened a connection of its own.
+        self::assertSame(1, $seen['child']['metrics']['connects']);
+        self::assertSame(1, $seen['child']['metrics']['reconnects']);
+        self::assertSame(302, $seen['child']['metrics']['requests'], 'hello, the schema and 300 finds');
     }
 }

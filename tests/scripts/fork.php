@@ -5,7 +5,7 @@ declare(strict_types=1);
 // ForkTest: this process connects, then forks (as a queue worker or pcntl code does); the
 // parent and the child each read their own account 300 times at the same moment. Had they
 // shared the parent's socket, answers would cross or the connection would break. Prints
-// {"parent": {...}, "child": {...}} with what each saw.
+// {"parent": {...}, "child": {...}} with what each saw and its counters.
 require __DIR__ . '/../bootstrap-child.php';
 
 use App\Account;
@@ -23,7 +23,7 @@ function readOwn(string $uuid, string $name, int $times): array
             $error = $e::class . ': ' . $e->getMessage();
         }
     }
-    return ['wrong' => $wrong, 'error' => $error];
+    return ['wrong' => $wrong, 'error' => $error, 'metrics' => Resident\metrics()['process']];
 }
 
 $parentAccount = AccountAggregateRoot::create()->open('Parent')->uuid();

@@ -14,6 +14,7 @@ use resident_protocol::{map, op, Value, FRAME_BYTES_MAX_DEFAULT, PROTOCOL_VERSIO
 
 use crate::client::cbor;
 use crate::client::failure::{self, Kind, Problem};
+use crate::client::metrics;
 
 /// Where to connect and how long to wait; read from php.ini / the environment by
 /// `engine/call.rs`.
@@ -136,9 +137,11 @@ impl Connection {
             let op = map::get_text(&request, "op").unwrap_or("request");
             CallError::Refused(failure::too_large(op, len, self.frame_bytes_max))
         })?;
+        metrics::add(|c| c.requests += 1);
         if let Err(e) = NoSigPipe(&self.stream).write_all(&bytes) {
             return Err(self.write_failure(&e));
         }
+        metrics::add(|c| c.bytes_sent += bytes.len() as u64);
         // Answers come in request order; a stale answer (from a request that timed out)
         // would already have closed this connection, so the next frame is ours.
         let body = self.read_body()?;
@@ -262,6 +265,7 @@ impl Connection {
             // SAFETY: `recv` initialised the next `n` bytes.
             unsafe { body.set_len(body.len() + n as usize) };
         }
+        metrics::add(|c| c.bytes_received += 4 + len as u64);
         Ok(body)
     }
 

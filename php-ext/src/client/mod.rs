@@ -5,6 +5,7 @@ pub mod cbor;
 pub mod connection;
 pub mod failure;
 pub mod fields;
+pub mod metrics;
 pub mod process;
 pub mod reconnect;
 pub mod schema;

@@ -15,7 +15,7 @@ use resident_protocol::{frame, op, Value};
 
 use crate::client::connection::{CallError, Connection, Settings};
 use crate::client::failure::Problem;
-use crate::client::reconnect;
+use crate::client::{metrics, reconnect};
 
 /// A schema body to send with `register` before the first use of a class on a connection.
 pub struct Registration<'a> {
@@ -32,6 +32,8 @@ pub struct Client {
     /// workers) inherits the socket; were both to use it, their requests and answers
     /// would interleave on one stream. The child leaves it to its parent and opens its own.
     pid: u32,
+    /// True once this process had a connection: the next one is counted as a reconnect.
+    had_connection: bool,
     /// Classes whose schema this connection has registered.
     registered: HashSet<String>,
     /// php-lib's Registry answers (parsed), per `method:class`. Cleared with the
@@ -70,11 +72,24 @@ impl Client {
     }
 
     /// [`Client::exchange`] returning the answer's frame body undecoded (its `id` and
-    /// `ok: true` checked), for decoding straight into PHP values.
-    ///
+    /// `ok: true` checked), for decoding straight into PHP values. Its time counts as
+    /// time spent waiting on residentd.
+    pub fn exchange_raw(
+        &mut self,
+        settings: impl Fn() -> Settings,
+        needs: &[Registration<'_>],
+        request: &[(&str, Value)],
+    ) -> Result<Vec<u8>, Problem> {
+        let started = Instant::now();
+        let result = self.exchange_resending(settings, needs, request);
+        let took = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        metrics::add(|c| c.wait_us += took);
+        result
+    }
+
     /// If the socket turns out broken, the server probably restarted: reconnect (waiting
     /// for it, see `reconnect.rs`) and do it all again, which is safe for every request.
-    pub fn exchange_raw(
+    fn exchange_resending(
         &mut self,
         settings: impl Fn() -> Settings,
         needs: &[Registration<'_>],
@@ -125,6 +140,12 @@ impl Client {
     ) -> Result<Connection, Problem> {
         let deadline = reconnect::deadline(settings, since.unwrap_or_else(Instant::now));
         let conn = reconnect::open(settings, deadline)?;
+        let reconnect = u64::from(self.had_connection);
+        metrics::add(|c| {
+            c.connects += 1;
+            c.reconnects += reconnect;
+        });
+        self.had_connection = true;
         self.pid = std::process::id();
         Ok(conn)
     }
@@ -133,6 +154,7 @@ impl Client {
     /// process's copy of the socket; the parent's connection goes on undisturbed.
     fn leave_a_parents_connection(&mut self) {
         let pid = std::process::id();
+        metrics::own(pid);
         if self.conn.is_some() && self.pid != pid {
             self.disconnect();
         }
@@ -258,6 +280,13 @@ mod tests {
     #[test]
     fn waits_for_a_restarting_server_and_resends() {
         count_across_a_restart(2000).unwrap();
+        let (_, process) = metrics::read();
+        assert_eq!((process.connects, process.reconnects), (2, 1));
+        assert_eq!(
+            process.requests, 5,
+            "hello, count, count (broken), hello, count"
+        );
+        assert!(process.wait_us >= 200_000, "{process:?}");
     }
 
     #[test]
