@@ -6,7 +6,8 @@
 //!
 //! - `classes/`: what PHP code sees, one file per native class or group of functions
 //!   (`Resident\Entity`, `Event`, `AggregateRoot`, the exceptions, `Resident\query()`,
-//!   `register()`, `read()`, `stats()`, `snapshot()`, `ping()` and `metrics()`).
+//!   `register()`, `read()`, `stats()`, `snapshot()`, `ping()` and `metrics()`), and the
+//!   `phpinfo()` section.
 //! - `engine/`: the Zend plumbing: objects and properties, PHP values ⇄ CBOR, answers
 //!   into zvals, calls into php-lib (schema registry, query builder), native-method
 //!   wrappers and the fixup that makes the native classes' objects plain engine objects.

@@ -54,6 +54,10 @@ pub struct Connection {
     settings: Settings,
     next_id: u64,
     frame_bytes_max: u32,
+    /// What the server called itself in `hello` (`residentd 0.1.0`).
+    pub server: String,
+    /// The newest `position` an answer on this connection carried (commits, stats).
+    pub position: Option<u64>,
     /// True once an exchange after `hello` succeeded: only then is a broken socket a sign
     /// of a server restart worth one transparent retry.
     pub proven: bool,
@@ -90,6 +94,8 @@ impl Connection {
             settings: settings.clone(),
             next_id: 1,
             frame_bytes_max: FRAME_BYTES_MAX_DEFAULT,
+            server: String::new(),
+            position: None,
             proven: false,
         };
         let hello = vec![
@@ -107,6 +113,9 @@ impl Connection {
                 not_serving: false,
             },
         })?;
+        if let Some(server) = map::get_text(&answer, "server") {
+            conn.server = server.to_owned();
+        }
         if let Some(max) = map::get(&answer, "limits")
             .and_then(|l| map::get_i64(l, "frame_bytes_max"))
             .and_then(|m| u32::try_from(m).ok())
@@ -648,6 +657,7 @@ mod tests {
             ],
         );
         let mut conn = Connection::open(&settings(&path, 1000)).unwrap();
+        assert_eq!(conn.server, "fake", "what hello said, for phpinfo()");
         assert!(!conn.proven);
         let answer = conn.call(vec![("op", Value::from("count"))]).unwrap();
         assert_eq!(map::get_i64(&answer, "count"), Some(3));

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::time::Instant;
 
-use resident_protocol::{frame, op, Value};
+use resident_protocol::{frame, map, op, Value};
 
 use crate::client::connection::{CallError, Connection, Settings};
 use crate::client::failure::Problem;
@@ -41,6 +41,12 @@ pub struct Client {
     answers: HashMap<String, Rc<dyn Any>>,
 }
 
+/// What `phpinfo()` shows of this process's connection.
+pub struct Status {
+    pub server: String,
+    pub position: Option<u64>,
+}
+
 thread_local! {
     static CLIENT: RefCell<Client> = RefCell::new(Client::default());
 }
@@ -49,6 +55,12 @@ thread_local! {
 /// into the extension and find the client borrowed.
 pub fn with<T>(f: impl FnOnce(&mut Client) -> T) -> T {
     CLIENT.with(|c| f(&mut c.borrow_mut()))
+}
+
+/// The connection this process holds, if any; never opens one. `None` also when the
+/// client is in use (it cannot be while PHP code runs).
+pub fn status() -> Option<Status> {
+    CLIENT.with(|c| c.try_borrow().ok()?.status())
 }
 
 impl Client {
@@ -60,7 +72,16 @@ impl Client {
         self.answers.insert(key, answer);
     }
 
-    /// Registers what `needs` lists (once per connection), then sends `request`.
+    fn status(&self) -> Option<Status> {
+        let conn = self.conn.as_ref()?;
+        (self.pid == std::process::id()).then(|| Status {
+            server: conn.server.clone(),
+            position: conn.position,
+        })
+    }
+
+    /// Registers what `needs` lists (once per connection), then sends `request`; notes the
+    /// `position` of the answer for `phpinfo()`.
     pub fn exchange(
         &mut self,
         settings: impl Fn() -> Settings,
@@ -68,7 +89,12 @@ impl Client {
         request: &[(&str, Value)],
     ) -> Result<Value, Problem> {
         let body = self.exchange_raw(settings, needs, request)?;
-        frame::decode_body(&body).map_err(Problem::unreadable)
+        let answer = frame::decode_body(&body).map_err(Problem::unreadable)?;
+        let position = map::get_i64(&answer, "position").and_then(|p| u64::try_from(p).ok());
+        if let (Some(conn), Some(position)) = (&mut self.conn, position) {
+            conn.position = Some(position);
+        }
+        Ok(answer)
     }
 
     /// [`Client::exchange`] returning the answer's frame body undecoded (its `id` and
@@ -328,7 +354,12 @@ mod tests {
         let count = [("op", Value::from("count"))];
         let settings = settings_for(&socket.path, 0);
         client.exchange(&settings, &[], &count).unwrap();
+        assert!(client.status().is_some());
         client.pid = client.pid.wrapping_add(1); // as the child sees its parent's pid
+        assert!(
+            client.status().is_none(),
+            "the parent's connection is not the child's"
+        );
         client.exchange(&settings, &[], &count).unwrap();
         assert_eq!(client.pid, std::process::id());
         assert_eq!(server.join().unwrap(), ["hello", "count", "hello", "count"]);

@@ -108,7 +108,8 @@ mod tests {
             s.write_all(&frame::encode(&answer)).unwrap();
         });
         let s = settings(&socket.path, 2000);
-        open(&s, wait_from_now(&s)).unwrap();
+        let conn = open(&s, wait_from_now(&s)).unwrap();
+        assert_eq!(conn.server, "back");
         assert!(started.elapsed() >= Duration::from_millis(150));
         server.join().unwrap();
     }

@@ -23,6 +23,15 @@ pub struct Raw {
     pub reconnect_wait_ms: Option<String>,
 }
 
+/// Which setting named the socket in effect, for `phpinfo()`.
+pub fn socket_origin(raw: &Raw) -> &'static str {
+    match (non_empty(&raw.env_socket), non_empty(&raw.socket)) {
+        (Some(_), _) => "RESIDENT_SOCKET",
+        (None, Some(_)) => "resident.socket",
+        (None, None) => "default",
+    }
+}
+
 /// `RESIDENT_SOCKET` wins over `resident.socket` so one php.ini can serve several
 /// deployments (and tests can point at a temporary server).
 pub fn resolve(raw: &Raw) -> Settings {
@@ -70,6 +79,10 @@ mod tests {
         assert_eq!(s(Some("/e.sock"), Some("/i.sock")), "/e.sock");
         assert_eq!(s(Some(""), Some("/i.sock")), "/i.sock");
         assert_eq!(s(None, None), SOCKET_DEFAULT);
+        let o = |e, i| socket_origin(&raw(e, i));
+        assert_eq!(o(Some("/e.sock"), Some("/i.sock")), "RESIDENT_SOCKET");
+        assert_eq!(o(Some(""), Some("/i.sock")), "resident.socket");
+        assert_eq!(o(None, Some("")), "default");
     }
 
     #[test]

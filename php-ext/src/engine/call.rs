@@ -9,9 +9,9 @@ use crate::client::failure::Failure;
 use crate::client::process::{self, Registration};
 use crate::client::settings::{self, Raw};
 
-/// The settings as PHP holds them. Read only when (re)connecting: `ini_values()` copies
-/// the whole ini table.
-fn raw_settings() -> Raw {
+/// The settings as PHP holds them. Read only when (re)connecting, and by `phpinfo()`:
+/// `ini_values()` copies the whole ini table.
+pub fn raw_settings() -> Raw {
     let mut ini = ExecutorGlobals::get().ini_values();
     let mut take = |name: &str| ini.remove(name).flatten();
     Raw {
