@@ -23,7 +23,7 @@ APT_PACKAGES := php8.2-cli php8.2-dev php8.2-mbstring php8.2-xml clang libclang-
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help deps build run test test-rust test-ext test-php test-examples lint check layers php-lint stubs stubs-check bench \
-        deb test-package install uninstall clean \
+        deb test-package test-pie install uninstall clean \
         bench-http bench-http-check bench-http-deps bench-report
 
 help:
@@ -38,6 +38,7 @@ help:
 	@echo "make bench-http  only the bank over HTTP: Resident against Eloquent and stored events on PostgreSQL"
 	@echo "make deb      build the Debian package (target/debian/resident_<version>_<arch>.deb)"
 	@echo "make test-package  install the package into a clean Debian 12 root and check it (root)"
+	@echo "make test-pie build and install the extension as PIE does (phpize, configure, make)"
 	@echo "make install  build the package and install it with apt (make uninstall removes it)"
 
 # Installs only the Debian packages that are missing, so a second run costs nothing.
@@ -184,6 +185,11 @@ deb: build
 test-package: deb
 	@$(MAKE) --no-print-directory deps APT_PACKAGES="debootstrap systemd-container"
 	$(SUDO) tests/package/run.sh $(DEB)
+
+# PIE's way (php-ext/composer.json, config.m4): phpize, ./configure, make, make install in a
+# copy of the checkout, with cargo's build in target/pie (a few minutes the first time).
+test-pie: deps
+	php-ext/tests/pie_build.sh
 
 # Installing is installing the package, so that files, user, unit and removal are the
 # package's (see README.md, "Installing").
