@@ -23,7 +23,7 @@ APT_PACKAGES := php8.2-cli php8.2-dev php8.2-mbstring php8.2-xml clang libclang-
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help deps build run test test-rust test-ext test-php test-examples lint check layers php-lint stubs stubs-check bench \
-        install uninstall clean \
+        deb test-package test-pie install uninstall clean \
         bench-http bench-http-check bench-http-deps bench-report
 
 help:
@@ -36,7 +36,10 @@ help:
 	@echo "              restart from the log and from a snapshot against redis-server's RDB;"
 	@echo "              the bank over nginx + PHP-FPM; then writes bench/REPORT.md with charts"
 	@echo "make bench-http  only the bank over HTTP: Resident against Eloquent and stored events on PostgreSQL"
-	@echo "make install  install residentd, resident, the extension, its ini and the systemd unit"
+	@echo "make deb      build the Debian package (target/debian/resident_<version>_<arch>.deb)"
+	@echo "make test-package  install the package into a clean Debian 12 root and check it (root)"
+	@echo "make test-pie build and install the extension as PIE does (phpize, configure, make)"
+	@echo "make install  build the package and install it with apt (make uninstall removes it)"
 
 # Installs only the Debian packages that are missing, so a second run costs nothing.
 # NO_SERVICE_START=1 keeps their services from starting while they install (through
@@ -168,21 +171,34 @@ bench-http-deps:
 bench-report: bench-http-deps
 	bench/report/build.sh
 
-PREFIX     ?= /usr/local
-PHP_EXTDIR := $(shell php-config --extension-dir 2>/dev/null)
-install: build
-	$(SUDO) install -m 0755 $(RESIDENTD) $(RELEASE)/resident $(PREFIX)/bin/
-	$(SUDO) install -m 0644 $(EXTENSION) $(PHP_EXTDIR)/resident.so
-	$(SUDO) install -m 0644 dist/resident.ini /etc/php/8.2/mods-available/resident.ini
-	$(SUDO) phpenmod resident
-	$(SUDO) install -m 0644 dist/residentd.service /etc/systemd/system/residentd.service
-	@echo "Installed. Create the user and start the daemon: see README.md, 'Installing'."
+# The Debian package (dist/deb/build.sh, Debian's dpkg-deb): residentd, resident, the
+# extension for PHP 8.2 and its ini, the systemd unit, /etc/resident/residentd.toml.
+VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+DEB      := $(CURDIR)/target/debian/resident_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb
+deb: build
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="dpkg-dev"
+	dist/deb/build.sh $(dir $(DEB))
+
+# Installs the package into a clean Debian 12 root and checks it (tests/package/run.sh):
+# needs root, and Debian's mirror the first time (debootstrap; the root is cached in
+# /var/cache/resident-package-test). About 25 s with the cache, 2 min more without.
+test-package: deb
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="debootstrap systemd-container"
+	$(SUDO) tests/package/run.sh $(DEB)
+
+# PIE's way (php-ext/composer.json, config.m4): phpize, ./configure, make, make install in a
+# copy of the checkout, with cargo's build in target/pie (a few minutes the first time).
+test-pie: deps
+	php-ext/tests/pie_build.sh
+
+# Installing is installing the package, so that files, user, unit and removal are the
+# package's (see README.md, "Installing").
+install: deb
+	$(SUDO) apt-get install -y $(DEB)
 
 uninstall:
-	-$(SUDO) phpdismod resident
-	$(SUDO) rm -f $(PREFIX)/bin/residentd $(PREFIX)/bin/resident $(PHP_EXTDIR)/resident.so \
-		/etc/php/8.2/mods-available/resident.ini /etc/systemd/system/residentd.service
-	@echo "Removed the programs; the data in /var/lib/resident is left alone."
+	$(SUDO) apt-get remove -y resident
+	@echo "Removed the package; the data in /var/lib/resident is left (apt-get purge resident removes it)."
 
 clean:
 	cargo clean

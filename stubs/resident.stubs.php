@@ -164,7 +164,20 @@ namespace Resident {
     }
 
     /**
-     * True when residentd answers; false (no exception) when it cannot be reached.
+     * What this PHP request and this process asked of residentd: `['request' => [...],
+     * 'process' => [...]]`, each with `requests` (frames sent, `hello` and schema
+     * registrations included), `bytes_sent`, `bytes_received`, `wait_us` (time spent in calls
+     * to residentd, connecting and waiting for a restart included), `connects` and
+     * `reconnects`. `request` starts from zero with every PHP request; `process` counts
+     * since the process started (a forked child starts from zero). Talks to nobody.
+     *
+     * @return array
+     */
+    function metrics(): array {}
+
+    /**
+     * True when residentd answers; false (no exception) when it cannot be reached. It does
+     * not wait for a restarting server (`resident.reconnect_wait_ms`): it says how it is now.
      *
      * @return bool
      */

@@ -6,17 +6,18 @@
 //!
 //! - `classes/`: what PHP code sees, one file per native class or group of functions
 //!   (`Resident\Entity`, `Event`, `AggregateRoot`, the exceptions, `Resident\query()`,
-//!   `register()`, `read()`, `stats()`, `snapshot()` and `ping()`).
+//!   `register()`, `read()`, `stats()`, `snapshot()`, `ping()` and `metrics()`), and the
+//!   `phpinfo()` section.
 //! - `engine/`: the Zend plumbing: objects and properties, PHP values ⇄ CBOR, answers
 //!   into zvals, calls into php-lib (schema registry, query builder), native-method
 //!   wrappers and the fixup that makes the native classes' objects plain engine objects.
 //! - `client/`: pure Rust: framing, the streaming CBOR reader, the connection and the
-//!   process's client, failures, request bodies, schema answers, field slots, and the
-//!   rules for values sent.
+//!   process's client (waiting for a restart, fork safety, counters), failures, request
+//!   bodies, schema answers, field slots, and the rules for values sent.
 //!
 //! Only `client/` is compiled into `cargo test`: a test binary that touches Zend symbols
 //! does not link, so `classes/` and `engine/` are tested from PHP (php-ext/tests, tests/).
-//! This file holds the php.ini entries and the module.
+//! This file holds the php.ini entries and the module's hooks.
 //!
 //! # A call
 //!
@@ -24,7 +25,7 @@
 //! 1. `classes/entity.rs` takes the called class (`App\Account`, late static binding);
 //! 2. `engine/registry.rs` asks php-lib for its schema (once per class and connection);
 //! 3. `client/process.rs` registers that schema if this connection has not, sends `find`
-//!    and reconnects once if the socket broke;
+//!    and, if the socket broke, reconnects (waiting for a restarting server) and resends;
 //! 4. `engine/decode.rs` reads the answer's bytes straight into an `App\Account` object.
 
 // In test builds classes/ and engine/ are compiled out, so what only they use of client/
@@ -44,15 +45,23 @@ mod module {
     use ext_php_rs::zend::{IniEntryDef, IniEntryDefs};
 
     use crate::classes;
+    use crate::client::metrics;
     use crate::engine::fixup;
 
-    static INI: IniEntryDefs<3> = IniEntryDefs::new([
+    // The defaults are those of client/settings.rs, which also applies them when a value
+    // is empty or unreadable.
+    static INI: IniEntryDefs<4> = IniEntryDefs::new([
         IniEntryDef::new(
             c"resident.socket",
             c"/run/resident/resident.sock",
             IniEntryPermission::All,
         ),
         IniEntryDef::new(c"resident.timeout_ms", c"5000", IniEntryPermission::All),
+        IniEntryDef::new(
+            c"resident.reconnect_wait_ms",
+            c"2000",
+            IniEntryPermission::All,
+        ),
         IniEntryDef::end(),
     ]);
 
@@ -63,6 +72,7 @@ mod module {
 
     unsafe extern "C" fn request_startup(_ty: i32, _mod_num: i32) -> i32 {
         fixup::once(classes::natives);
+        metrics::request_started();
         0
     }
 

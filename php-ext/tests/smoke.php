@@ -158,6 +158,10 @@ namespace {
     check(is_array($stats) && array_key_exists('position', $stats), 'stats has position');
     $before = Account::count();
     check(is_int($before), 'count is an int');
+    $metrics = Resident\metrics();
+    check(array_keys($metrics) === ['request', 'process']
+        && array_keys($metrics['process']) === ['requests', 'bytes_sent', 'bytes_received', 'wait_us', 'connects', 'reconnects']
+        && $metrics['process']['requests'] >= 3 && $metrics['process']['connects'] === 1, 'metrics: ' . json_encode($metrics));
 
     // --- aggregate create / event / state -------------------------------------------------
     $root = AccountAggregateRoot::create();
@@ -263,8 +267,8 @@ namespace {
     $out = child('try { App\X::class; Resident\stats(); } catch (Resident\Exception\ConnectionException $e) { echo $e->getMessage(); }',
         ['resident.socket' => '/nonexistent/r.sock']);
     check(str_contains($out, '/nonexistent/r.sock does not exist: is residentd running?'), 'missing socket message: ' . $out);
-    $out = child('echo Resident\ping() ? "up" : "down";', [], ['RESIDENT_SOCKET' => '/nonexistent/r.sock']);
-    check($out === 'down', 'ping false when down: ' . $out);
+    $out = child('$t = microtime(true); echo Resident\ping() ? "up" : "down"; echo microtime(true) - $t < 1 ? "" : " after waiting";', [], ['RESIDENT_SOCKET' => '/nonexistent/r.sock']);
+    check($out === 'down', 'ping false at once when down: ' . $out);
     $out = child('class A extends Resident\Entity {} try { A::count(); } catch (Resident\Exception\SchemaException $e) { echo $e->getMessage(); }',
         [], ['RESIDENT_SOCKET' => $socket]);
     check(str_contains($out, "php-lib is not loaded: require 'php-lib/vendor/autoload.php'"), 'php-lib missing: ' . $out);

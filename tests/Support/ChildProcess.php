@@ -9,6 +9,9 @@ use RuntimeException;
 /** Another PHP process with the extension loaded: a second request, worker or client. */
 final class ChildProcess
 {
+    /** The exit code, once proc_get_status() has seen the process end (it reports it only once). */
+    private ?int $exitCode = null;
+
     /** @param resource $process @param array<int, resource> $pipes */
     private function __construct(private $process, private array $pipes)
     {
@@ -31,12 +34,22 @@ final class ChildProcess
         return new self($process, $pipes);
     }
 
+    public function isRunning(): bool
+    {
+        $status = proc_get_status($this->process);
+        if (!$status['running']) {
+            $this->exitCode ??= $status['exitcode'];
+        }
+        return $status['running'];
+    }
+
     /** Waits for the process; returns its standard output, throws with its errors if it failed. */
     public function wait(): string
     {
         $out = stream_get_contents($this->pipes[1]);
         $err = stream_get_contents($this->pipes[2]);
         $code = proc_close($this->process);
+        $code = $this->exitCode ?? $code;
         if ($code !== 0) {
             throw new RuntimeException("Child PHP exited with $code:\n$out\n$err");
         }

@@ -65,6 +65,27 @@ final class ServerLifecycleTest extends TestCase
         self::assertIsInt(Account::count());
     }
 
+    public function testAServerThatStaysDownFailsOnceTheReconnectWaitIsOver(): void
+    {
+        $server = TestServer::shared();
+        $wait = ini_get('resident.reconnect_wait_ms');
+        ini_set('resident.reconnect_wait_ms', '300');
+        $server->stop();
+        $started = microtime(true);
+        try {
+            Account::count();
+            self::fail('no exception while the server is down');
+        } catch (ConnectionException $e) {
+            $took = microtime(true) - $started;
+            self::assertStringEndsWith('(waited 300 ms for it: resident.reconnect_wait_ms)', $e->getMessage());
+            self::assertGreaterThanOrEqual(0.3, $took);
+            self::assertLessThan(1.5, $took);
+        } finally {
+            ini_set('resident.reconnect_wait_ms', $wait);
+            $server->start();
+        }
+    }
+
     public function testAStaleSocketFileGivesConnectionExceptionThatSaysRefused(): void
     {
         $server = TestServer::shared();

@@ -6,6 +6,8 @@ pub mod aggregate_root;
 pub mod entity;
 pub mod event;
 pub mod exceptions;
+pub mod info;
+pub mod metrics;
 pub mod query;
 pub mod schema;
 pub mod status;
@@ -19,6 +21,7 @@ use crate::engine::fixup::Natives;
 /// Adds the functions and classes to the module.
 pub fn register(module: ModuleBuilder) -> ModuleBuilder {
     let module = stream::register(schema::register(status::register(module)));
+    let module = metrics::register(module).info_function(info::print);
     query::register(module)
         .class::<exceptions::ResidentException>()
         .class::<exceptions::ConnectionException>()

@@ -23,18 +23,15 @@ pub fn snapshot() -> PhpResult<Zval> {
     Ok(call::answer_array(&[("op", Value::from(op::SNAPSHOT))])?)
 }
 
-/// True when residentd answers; false (no exception) when it cannot be reached.
+/// True when residentd answers; false (no exception) when it cannot be reached. It does
+/// not wait for a restarting server (`resident.reconnect_wait_ms`): it says how it is now.
 #[php_function]
 #[php(name = "Resident\\ping")]
 pub fn ping() -> bool {
-    call::exchange(
-        &[],
-        &[
-            ("op", Value::from(op::HELLO)),
-            ("protocol", Value::from(resident_protocol::PROTOCOL_VERSION)),
-        ],
-    )
-    .is_ok()
+    call::ping(&[
+        ("op", Value::from(op::HELLO)),
+        ("protocol", Value::from(resident_protocol::PROTOCOL_VERSION)),
+    ])
 }
 
 /// Adds the functions to the module (the macro-made wrappers are private to this file).

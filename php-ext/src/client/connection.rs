@@ -14,6 +14,7 @@ use resident_protocol::{map, op, Value, FRAME_BYTES_MAX_DEFAULT, PROTOCOL_VERSIO
 
 use crate::client::cbor;
 use crate::client::failure::{self, Kind, Problem};
+use crate::client::metrics;
 
 /// Where to connect and how long to wait; read from php.ini / the environment by
 /// `engine/call.rs`.
@@ -21,6 +22,18 @@ use crate::client::failure::{self, Kind, Problem};
 pub struct Settings {
     pub socket: String,
     pub timeout_ms: u64,
+    /// How long to wait for a server that is not there, or hangs up at once, to come back
+    /// (a restart); 0: fail at once. See `client/reconnect.rs`.
+    pub reconnect_wait_ms: u64,
+}
+
+/// Why [`Connection::open`] failed.
+#[derive(Debug)]
+pub struct OpenError {
+    pub problem: Problem,
+    /// What a server that is stopping or starting looks like: the socket is missing or
+    /// nobody listens on it, or the server hung up during `hello`. Worth waiting for.
+    pub not_serving: bool,
 }
 
 /// Why one exchange failed.
@@ -41,6 +54,10 @@ pub struct Connection {
     settings: Settings,
     next_id: u64,
     frame_bytes_max: u32,
+    /// What the server called itself in `hello` (`residentd 0.1.0`).
+    pub server: String,
+    /// The newest `position` an answer on this connection carried (commits, stats).
+    pub position: Option<u64>,
     /// True once an exchange after `hello` succeeded: only then is a broken socket a sign
     /// of a server restart worth one transparent retry.
     pub proven: bool,
@@ -54,19 +71,31 @@ const REFUSAL_WAIT_MS: u64 = 200;
 
 impl Connection {
     /// Connects and says `hello`.
-    pub fn open(settings: &Settings) -> Result<Connection, Problem> {
+    pub fn open(settings: &Settings) -> Result<Connection, OpenError> {
         let path = &settings.socket;
-        let stream = UnixStream::connect(path).map_err(|e| connect_problem(path, &e))?;
+        let stream = UnixStream::connect(path).map_err(|e| OpenError {
+            not_serving: match e.kind() {
+                ErrorKind::NotFound => true,
+                ErrorKind::ConnectionRefused => not_a_socket(path).is_none(),
+                _ => false,
+            },
+            problem: connect_problem(path, &e),
+        })?;
         let timeout = Some(Duration::from_millis(settings.timeout_ms.max(1)));
         stream
             .set_read_timeout(timeout)
             .and_then(|()| stream.set_write_timeout(timeout))
-            .map_err(|e| connect_problem(path, &e))?;
+            .map_err(|e| OpenError {
+                problem: connect_problem(path, &e),
+                not_serving: false,
+            })?;
         let mut conn = Connection {
             stream,
             settings: settings.clone(),
             next_id: 1,
             frame_bytes_max: FRAME_BYTES_MAX_DEFAULT,
+            server: String::new(),
+            position: None,
             proven: false,
         };
         let hello = vec![
@@ -75,9 +104,18 @@ impl Connection {
             ("client", Value::from(CLIENT_NAME)),
         ];
         let answer = conn.call(hello).map_err(|e| match e {
-            CallError::Broken(why) => closed_during_hello(path, &why),
-            CallError::Fatal(p) | CallError::Refused(p) => p,
+            CallError::Broken(why) => OpenError {
+                problem: closed_during_hello(path, &why),
+                not_serving: true,
+            },
+            CallError::Fatal(problem) | CallError::Refused(problem) => OpenError {
+                problem,
+                not_serving: false,
+            },
         })?;
+        if let Some(server) = map::get_text(&answer, "server") {
+            conn.server = server.to_owned();
+        }
         if let Some(max) = map::get(&answer, "limits")
             .and_then(|l| map::get_i64(l, "frame_bytes_max"))
             .and_then(|m| u32::try_from(m).ok())
@@ -108,9 +146,11 @@ impl Connection {
             let op = map::get_text(&request, "op").unwrap_or("request");
             CallError::Refused(failure::too_large(op, len, self.frame_bytes_max))
         })?;
+        metrics::add(|c| c.requests += 1);
         if let Err(e) = NoSigPipe(&self.stream).write_all(&bytes) {
             return Err(self.write_failure(&e));
         }
+        metrics::add(|c| c.bytes_sent += bytes.len() as u64);
         // Answers come in request order; a stale answer (from a request that timed out)
         // would already have closed this connection, so the next frame is ours.
         let body = self.read_body()?;
@@ -234,6 +274,7 @@ impl Connection {
             // SAFETY: `recv` initialised the next `n` bytes.
             unsafe { body.set_len(body.len() + n as usize) };
         }
+        metrics::add(|c| c.bytes_received += 4 + len as u64);
         Ok(body)
     }
 
@@ -369,14 +410,20 @@ mod tests {
         Settings {
             socket: socket.to_owned(),
             timeout_ms,
+            reconnect_wait_ms: 0,
         }
     }
 
     #[test]
     fn missing_socket_says_start_residentd() {
-        let p = Connection::open(&settings("/nonexistent/resident.sock", 100))
+        let e = Connection::open(&settings("/nonexistent/resident.sock", 100))
             .err()
             .unwrap();
+        assert!(
+            e.not_serving,
+            "a restarting server removes its socket for a moment"
+        );
+        let p = e.problem;
         assert_eq!(p.code, "connection");
         assert!(
             p.message
@@ -392,7 +439,12 @@ mod tests {
         let socket = TempSocket::new("stale.sock");
         let path = socket.path.clone();
         drop(UnixListener::bind(&path).unwrap()); // leaves the file, nobody listens
-        let p = Connection::open(&settings(&path, 100)).err().unwrap();
+        let e = Connection::open(&settings(&path, 100)).err().unwrap();
+        assert!(
+            e.not_serving,
+            "a stopping server has closed its socket already"
+        );
+        let p = e.problem;
         assert!(p.message.contains("refused"), "{}", p.message);
         assert!(p.message.contains(&path));
     }
@@ -405,7 +457,9 @@ mod tests {
         let dir_path = dir.path().to_string_lossy().into_owned();
         let file_path = file.to_string_lossy().into_owned();
         for (path, what) in [(dir_path, "directory"), (file_path, "regular file")] {
-            let p = Connection::open(&settings(&path, 100)).err().unwrap();
+            let e = Connection::open(&settings(&path, 100)).err().unwrap();
+            assert!(!e.not_serving, "no server comes to a {what}");
+            let p = e.problem;
             assert!(
                 p.message.starts_with(&format!(
                     "Resident socket path {path} is a {what}, not a socket"
@@ -421,7 +475,12 @@ mod tests {
         let socket = TempSocket::new("silent.sock");
         let path = socket.path.clone();
         let _listener = UnixListener::bind(&path).unwrap();
-        let p = Connection::open(&settings(&path, 50)).err().unwrap();
+        let e = Connection::open(&settings(&path, 50)).err().unwrap();
+        assert!(
+            !e.not_serving,
+            "a server that hangs is not waited for twice"
+        );
+        let p = e.problem;
         assert!(p.message.contains("timed out after 50 ms"), "{}", p.message);
     }
 
@@ -476,8 +535,10 @@ mod tests {
                 s.write_all(&refusal_frame("limit", "the server has reached its limit"))
                     .unwrap();
             });
-            let p = Connection::open(&settings(&path, 1000)).err().unwrap();
+            let e = Connection::open(&settings(&path, 1000)).err().unwrap();
             server.join().unwrap();
+            assert!(!e.not_serving, "a refusal is final");
+            let p = e.problem;
             assert_eq!((p.kind, p.code.as_str()), (Kind::Connection, "limit"));
             assert!(
                 p.message.starts_with(&format!(
@@ -496,8 +557,13 @@ mod tests {
         let path = socket.path.clone();
         let listener = UnixListener::bind(&path).unwrap();
         let server = std::thread::spawn(move || drop(listener.accept().unwrap()));
-        let p = Connection::open(&settings(&path, 1000)).err().unwrap();
+        let e = Connection::open(&settings(&path, 1000)).err().unwrap();
         server.join().unwrap();
+        assert!(
+            e.not_serving,
+            "a stopping server hangs up on connections it had not served"
+        );
+        let p = e.problem;
         assert_eq!(p.kind, Kind::Connection);
         assert!(
             p.message.contains("closed the connection during hello")
@@ -591,6 +657,7 @@ mod tests {
             ],
         );
         let mut conn = Connection::open(&settings(&path, 1000)).unwrap();
+        assert_eq!(conn.server, "fake", "what hello said, for phpinfo()");
         assert!(!conn.proven);
         let answer = conn.call(vec![("op", Value::from("count"))]).unwrap();
         assert_eq!(map::get_i64(&answer, "count"), Some(3));

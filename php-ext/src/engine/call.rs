@@ -7,22 +7,38 @@ use resident_protocol::Value;
 use crate::client::connection::Settings;
 use crate::client::failure::Failure;
 use crate::client::process::{self, Registration};
-use crate::client::settings;
+use crate::client::settings::{self, Raw};
 
-/// Read only when (re)connecting: `ini_values()` copies the whole ini table.
+/// The settings as PHP holds them. Read only when (re)connecting, and by `phpinfo()`:
+/// `ini_values()` copies the whole ini table.
+pub fn raw_settings() -> Raw {
+    let mut ini = ExecutorGlobals::get().ini_values();
+    let mut take = |name: &str| ini.remove(name).flatten();
+    Raw {
+        env_socket: std::env::var("RESIDENT_SOCKET").ok(),
+        socket: take("resident.socket"),
+        timeout_ms: take("resident.timeout_ms"),
+        reconnect_wait_ms: take("resident.reconnect_wait_ms"),
+    }
+}
+
 fn current_settings() -> Settings {
-    let ini = ExecutorGlobals::get().ini_values();
-    settings::resolve(
-        std::env::var("RESIDENT_SOCKET").ok(),
-        ini.get("resident.socket").cloned().flatten(),
-        ini.get("resident.timeout_ms").cloned().flatten(),
-    )
+    settings::resolve(&raw_settings())
 }
 
 /// Sends `request` after registering the schemas in `needs` not yet registered on this
 /// connection.
 pub fn exchange(needs: &[Registration<'_>], request: &[(&str, Value)]) -> Result<Value, Failure> {
     process::with(|c| c.exchange(current_settings, needs, request)).map_err(Failure::from)
+}
+
+/// True when residentd answers now: a probe, so it does not wait for a restart.
+pub fn ping(request: &[(&str, Value)]) -> bool {
+    let settings = || Settings {
+        reconnect_wait_ms: 0,
+        ..current_settings()
+    };
+    process::with(|c| c.exchange(settings, &[], request)).is_ok()
 }
 
 /// [`exchange`] returning the answer's frame body undecoded, for `decode.rs`.
