@@ -5,17 +5,19 @@ use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
-use resident_protocol::error_code;
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, Semaphore};
+use tokio::time::Instant;
 
 use crate::cbor::answer;
 use crate::error::ServerError;
-use crate::net::connection::{Connection, Incoming};
+use crate::net::connection::{Connection, Deadline, Incoming};
 use crate::net::context::Context;
 use crate::net::dispatch;
+use crate::net::request;
 use crate::net::shutdown::Shutdown;
 
 /// Binds the socket. A socket file nobody listens on (left by a crash) is removed; one
@@ -86,7 +88,7 @@ impl Accept {
                 Err(e) => {
                     // Typically EMFILE; back off instead of spinning.
                     tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             };
@@ -100,7 +102,8 @@ impl Accept {
                         "the server has reached its limit of {max} connections"
                     ));
                     let mut conn = Connection::new(stream, 0);
-                    let _ = conn.write(&answer::failure(None, &error)).await;
+                    let by = Instant::now() + Duration::from_secs(1);
+                    let _ = conn.write(&answer::failure(None, &error), by).await;
                 });
                 continue;
             };
@@ -135,38 +138,75 @@ impl Accept {
     }
 }
 
-/// Serves one connection until it closes, breaks the protocol, or the server stops.
+/// Serves one connection until it closes, breaks the protocol, goes quiet, or the server
+/// stops.
 async fn serve(ctx: &Context, stream: UnixStream, mut shutdown: Shutdown) {
-    let mut conn = Connection::new(stream, ctx.limits.frame_bytes_max);
+    let limits = &ctx.limits;
+    let mut conn = Connection::new(stream, limits.frame_bytes_max);
+    // The first frame must be whole within the frame timeout of connecting, so a client
+    // that connects and says nothing gives its slot back soon.
+    let first_by = Instant::now() + limits.frame_timeout;
+    let mut first = true;
     while !shutdown.is_fired() {
+        let deadline = Deadline {
+            first_byte: if first {
+                first_by
+            } else {
+                Instant::now() + limits.idle_timeout
+            },
+            whole: first.then_some(first_by),
+            frame_time: limits.frame_timeout,
+        };
         let incoming = tokio::select! {
-            incoming = conn.read() => incoming,
+            incoming = conn.read(&ctx.budget, deadline) => incoming,
             _ = shutdown.fired() => return,
         };
-        let response = match incoming {
-            Ok(Incoming::Frame(frame)) => dispatch::handle(ctx, &frame).await,
-            Ok(Incoming::Closed) => return,
-            Ok(Incoming::TooLarge { len, max }) => {
-                let error = ServerError::new(
-                    error_code::TOO_LARGE,
-                    format!("frame of {len} bytes exceeds the limit of {max} bytes"),
-                );
-                let _ = conn.write(&answer::failure(None, &error)).await;
-                return;
-            }
-            Ok(Incoming::Malformed(reason)) => {
-                let error = ServerError::new(error_code::MALFORMED, reason);
-                let _ = conn.write(&answer::failure(None, &error)).await;
-                return;
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, "connection read failed");
-                return;
-            }
+        let Some((response, close)) = respond(ctx, incoming, first).await else {
+            return;
         };
-        if let Err(e) = conn.write(&response).await {
+        first = false;
+        let by = Instant::now() + limits.frame_timeout;
+        if let Err(e) = conn.write(&response, by).await {
             tracing::debug!(error = %e, "connection write failed");
             return;
         }
+        if close {
+            return;
+        }
     }
+}
+
+/// The answer to what came in, and whether to close the connection after it; `None`:
+/// close without a word.
+async fn respond(
+    ctx: &Context,
+    incoming: std::io::Result<Incoming>,
+    first: bool,
+) -> Option<(Vec<u8>, bool)> {
+    Some(match incoming {
+        Ok(Incoming::Frame(body)) => match request::decode(body, &ctx.budget).await {
+            Ok(request) => (dispatch::handle(ctx, &request.value).await, false),
+            Err(refused) => (answer::failure(refused.id, &refused.error), refused.close),
+        },
+        Ok(Incoming::Quiet) if first => {
+            let error = ServerError::limit(format!(
+                "no request came within {} ms of connecting (frame_timeout_ms); closing the \
+                 connection",
+                ctx.limits.frame_timeout.as_millis()
+            ));
+            (answer::failure(None, &error), true)
+        }
+        Ok(Incoming::Quiet) => {
+            // Without a word: a client that keeps its connection (the extension) opens a
+            // new one for its next request, and an answer now would pass for that one's.
+            tracing::debug!("closing a connection idle for longer than idle_timeout_ms");
+            return None;
+        }
+        Ok(Incoming::Refused(error)) => (answer::failure(None, &error), true),
+        Ok(Incoming::Closed) => return None,
+        Err(e) => {
+            tracing::debug!(error = %e, "connection read failed");
+            return None;
+        }
+    })
 }
