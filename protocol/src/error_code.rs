@@ -11,4 +11,7 @@ pub const LIMIT: &str = "limit";
 pub const UNAVAILABLE: &str = "unavailable";
 /// The disk is full: the commit was not recorded; retry once space is freed.
 pub const DISK_FULL: &str = "disk_full";
+/// The connection's peer is not allowed to talk to this server (`--allow-uid`); the
+/// server answers once and closes.
+pub const FORBIDDEN: &str = "forbidden";
 pub const INTERNAL: &str = "internal";

@@ -17,6 +17,7 @@ use crate::error::ServerError;
 use crate::net::connection::{Connection, Deadline, Incoming};
 use crate::net::context::Context;
 use crate::net::dispatch;
+use crate::net::door::Door;
 use crate::net::request;
 use crate::net::shutdown::Shutdown;
 
@@ -78,6 +79,7 @@ impl Accept {
     /// Accepts until shutdown fires.
     pub async fn run(mut self) {
         let slots = Arc::new(Semaphore::new(self.connections_max));
+        let door = Door::default();
         loop {
             let accepted = tokio::select! {
                 accepted = self.listener.accept() => accepted,
@@ -92,19 +94,19 @@ impl Accept {
                     continue;
                 }
             };
-            if !self.peer_allowed(&stream) {
+            if let Err(refusal) = self.peer_allowed(&stream) {
+                door.turn_away(stream, refusal);
                 continue;
             }
             let Ok(slot) = slots.clone().try_acquire_owned() else {
                 let max = self.connections_max;
-                tokio::spawn(async move {
-                    let error = ServerError::limit(format!(
-                        "the server has reached its limit of {max} connections"
-                    ));
-                    let mut conn = Connection::new(stream, 0);
-                    let by = Instant::now() + Duration::from_secs(1);
-                    let _ = conn.write(&answer::failure(None, &error), by).await;
-                });
+                door.turn_away(
+                    stream,
+                    ServerError::limit(format!(
+                        "residentd serves at most {max} connections and all are in use; \
+                         retry later, or raise connections_max"
+                    )),
+                );
                 continue;
             };
             let ctx = self.ctx.clone();
@@ -120,22 +122,33 @@ impl Accept {
         }
     }
 
-    fn peer_allowed(&self, stream: &UnixStream) -> bool {
+    /// Whether the peer's uid may talk; the refusal to send it when not.
+    fn peer_allowed(&self, stream: &UnixStream) -> Result<(), ServerError> {
         if self.allow_uids.is_empty() {
-            return true;
+            return Ok(());
         }
         match stream.peer_cred() {
-            Ok(cred) if self.allow_uids.contains(&cred.uid()) => true,
+            Ok(cred) if self.allow_uids.contains(&cred.uid()) => Ok(()),
             Ok(cred) => {
                 tracing::warn!(uid = cred.uid(), pid = ?cred.pid(), "refused a connection from a uid outside --allow-uid");
-                false
+                Err(forbidden(format!(
+                    "uid {} is not allowed by --allow-uid",
+                    cred.uid()
+                )))
             }
             Err(e) => {
                 tracing::warn!(error = %e, "refused a connection whose credentials could not be read");
-                false
+                Err(forbidden(format!(
+                    "residentd could not read the credentials of this connection ({e}), and \
+                     --allow-uid needs them"
+                )))
             }
         }
     }
+}
+
+fn forbidden(message: String) -> ServerError {
+    ServerError::new(resident_protocol::error_code::FORBIDDEN, message)
 }
 
 /// Serves one connection until it closes, breaks the protocol, goes quiet, or the server

@@ -1,15 +1,17 @@
-//! The socket side: the listener and its connections ([`listener`], [`connection`]),
-//! stopping cleanly ([`shutdown`]), the memory all requests in flight share ([`budget`]),
-//! and requests: [`request`] checks and decodes each frame, [`dispatch`] reads its `id` and
-//! `op` and routes it to the file that parses and runs it ([`read_ops`], [`admin_ops`],
-//! or the query and write layers). The operations' names come from
-//! `resident_protocol::op`; the CLI's client is `resident_protocol::client`. Imports the write and query layers and below.
+//! The socket side: the listener and its connections ([`listener`], [`connection`], and
+//! [`door`] for those turned away), stopping cleanly ([`shutdown`]), the memory all
+//! requests in flight share ([`budget`]), and requests: [`request`] checks and decodes
+//! each frame, [`dispatch`] reads its `id` and `op` and routes it to the file that parses
+//! and runs it ([`read_ops`], [`admin_ops`], or the query and write layers). The
+//! operations' names come from `resident_protocol::op`; the CLI's client is
+//! `resident_protocol::client`. Imports the write and query layers and below.
 
 pub mod admin_ops;
 pub mod budget;
 pub mod connection;
 pub mod context;
 pub mod dispatch;
+pub mod door;
 pub mod listener;
 pub mod read_ops;
 pub mod request;
