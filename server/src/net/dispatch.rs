@@ -75,7 +75,11 @@ fn request_id(root: &Node<'_>) -> Result<u64, ServerError> {
 }
 
 async fn commit(ctx: &Context, request: &Node<'_>) -> Result<CommitOutcome, ServerError> {
-    let request = CommitRequest::parse(request, ctx.limits.events_per_commit_max)?;
+    let request = CommitRequest::parse(
+        request,
+        ctx.limits.events_per_commit_max,
+        ctx.limits.frame_bytes_max as usize,
+    )?;
     ctx.writer.commit(request).await
 }
 

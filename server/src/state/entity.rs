@@ -23,6 +23,11 @@ impl Entity {
         get(&self.fields, name)
     }
 
+    /// The fields, in their type's order.
+    pub fn fields(&self) -> &[(String, Value)] {
+        &self.fields
+    }
+
     /// The CBOR map of the fields, ready to be spliced into an answer.
     pub fn encoded(&self) -> &[u8] {
         &self.encoded
