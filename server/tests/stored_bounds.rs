@@ -1,4 +1,5 @@
-//! A real `residentd` refuses to store what no client could read back.
+//! A real `residentd` refuses to store what no client could read back, and never writes
+//! an answer larger than a client may read: it says what to do instead.
 
 use resident_protocol::{Value, VALUE_DEPTH_MAX};
 
@@ -133,5 +134,72 @@ fn an_entity_larger_than_one_answer_can_carry_is_refused() {
     c.ok(
         "find",
         vec![("entity", text("Account")), ("key", text("big"))],
+    );
+}
+
+#[test]
+fn answers_larger_than_the_frame_limit_are_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, mut c) = bank(dir.path(), &["--frame-bytes-max", "4096"]);
+    let name = |i: usize| text(&format!("{i}{}", "n".repeat(1500)));
+    for key in ["a", "b", "c"] {
+        c.ok("commit", one(key, "AccountOpened", vec![("name", name(0))]));
+    }
+    for i in 1..4 {
+        c.ok("commit", one("a", "Renamed", vec![("name", name(i))]));
+    }
+    let limit_of = |c: &mut Client, op: &str, args: Vec<(&str, Value)>| {
+        let error = c.fails(op, args, "limit");
+        let text = message(&error).to_string();
+        assert!(text.contains("4096"), "{text}");
+        text
+    };
+    let all = limit_of(&mut c, "all", vec![("entity", text("Account"))]);
+    assert!(all.contains("paginate"), "{all}");
+    let query = limit_of(&mut c, "query", vec![("entity", text("Account"))]);
+    assert!(query.contains("limit"), "{query}");
+    let stream = vec![
+        ("aggregate", text("AccountAggregateRoot")),
+        ("key", text("a")),
+    ];
+    let read = limit_of(&mut c, "read", stream.clone());
+    assert!(read.contains("from"), "{read}");
+
+    // Smaller pieces are answered.
+    let page = c.ok(
+        "query",
+        vec![("entity", text("Account")), ("limit", Value::from(2))],
+    );
+    assert_eq!(get(&page, &["entities"]).as_array().unwrap().len(), 2);
+    let mut first = stream.clone();
+    first.push(("limit", Value::from(2)));
+    let events = c.ok("read", first);
+    assert_eq!(get(&events, &["events"]).as_array().unwrap().len(), 2);
+
+    // A commit whose answer would carry three such entities is refused before it is
+    // recorded.
+    let streams = ["a", "b", "c"]
+        .iter()
+        .map(|key| {
+            obj(vec![
+                ("aggregate", text("AccountAggregateRoot")),
+                ("id", text(key)),
+                (
+                    "events",
+                    list(vec![event(&format!("{key}-hit"), "LimitHit", vec![])]),
+                ),
+            ])
+        })
+        .collect();
+    let error = c.fails("commit", vec![("streams", list(streams))], "limit");
+    assert!(message(&error).contains("fewer"), "{error:?}");
+    let found = c.ok(
+        "find",
+        vec![("entity", text("Account")), ("key", text("b"))],
+    );
+    assert_eq!(
+        get(&found, &["entity", "hits"]),
+        &Value::from(0),
+        "not recorded"
     );
 }

@@ -297,6 +297,31 @@ mod tests {
     }
 
     #[test]
+    fn answers_are_built_up_to_their_limit_and_no_further() {
+        let entities = variety();
+        let mut table = Table::new();
+        for e in &entities {
+            let id = e.get("uuid").unwrap().as_text().unwrap();
+            table.insert(Arc::from(id), Arc::new(e.clone()));
+        }
+        let event = Field::Encoded(encode(&Value::from("e".repeat(100))));
+        let shapes = [
+            vec![("entities", Field::Table(&table))],
+            vec![("entities", Field::rows(entities.iter()))],
+            vec![("events", Field::List(vec![event]))],
+        ];
+        for fields in shapes {
+            let whole = success(9, &fields);
+            let body = whole.len() - 4;
+            assert_eq!(answer::success_within(9, &fields, body), Ok(whole));
+            assert_eq!(
+                answer::success_within(9, &fields, body - 1),
+                Err(answer::TooLarge)
+            );
+        }
+    }
+
+    #[test]
     fn whole_tables_of_every_size_class_splice() {
         // Array heads change size at 24, 256 and 65,536 items.
         for n in [0usize, 1, 23, 24, 255, 256, 1000] {
