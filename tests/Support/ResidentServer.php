@@ -75,13 +75,14 @@ final class ResidentServer
         return $server;
     }
 
-    public function start(): void
+    /** @param list<string> $flags more residentd flags, for this run only */
+    public function start(array $flags = []): void
     {
         if (!is_executable($this->binary)) {
             throw new RuntimeException("residentd not found at {$this->binary}: run `make build` first.");
         }
         $this->process = proc_open(
-            [$this->binary, '--socket', $this->socket, '--data', $this->dataDir],
+            [$this->binary, '--socket', $this->socket, '--data', $this->dataDir, ...$flags],
             [0 => ['file', '/dev/null', 'r'], 1 => ['file', $this->logFile, 'a'], 2 => ['file', $this->logFile, 'a']],
             $pipes,
         ) ?: null;
@@ -112,10 +113,22 @@ final class ResidentServer
         $this->signal(9);
     }
 
-    public function restart(): void
+    /** @param list<string> $flags more residentd flags, for this run only */
+    public function restart(array $flags = []): void
     {
         $this->stop();
-        $this->start();
+        $this->start($flags);
+    }
+
+    /** Runs the `resident` CLI next to residentd against this server; returns its output. */
+    public function cli(string $command): string
+    {
+        $cli = dirname($this->binary) . '/resident';
+        exec(escapeshellarg($cli) . " $command --socket " . escapeshellarg($this->socket) . ' 2>&1', $out, $code);
+        if ($code !== 0) {
+            throw new RuntimeException("resident $command failed:\n" . implode("\n", $out));
+        }
+        return implode("\n", $out);
     }
 
     public function isRunning(): bool
