@@ -2,15 +2,16 @@
 //! map and nothing after it, nested no deeper than a limit; and how many data items it
 //! holds, which is what decoding it into values will cost.
 //!
-//! One pass over the bytes, allocating nothing (the open containers are counted on a
-//! fixed stack), so a hostile frame costs its bytes and no more. The decoder still checks
+//! One pass over the bytes, allocating nothing unless containers nest more than a few
+//! levels deep (and then only their count, at most [`DEPTH_CEILING`]), so a hostile
+//! frame costs its bytes and no more. The decoder still checks
 //! what this leaves out (text being UTF-8); what passes here decodes with memory
 //! proportional to [`Shape::items`].
 
 use crate::frame::FrameError;
 
-/// Deepest nesting [`scan`] can follow; callers ask for less.
-pub const DEPTH_CEILING: usize = 64;
+/// Deepest nesting [`scan`] follows, whatever its caller asks.
+pub const DEPTH_CEILING: usize = 128;
 
 /// What a well-formed frame body holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,8 +43,7 @@ pub fn scan(body: &[u8], depth_max: usize) -> Result<Shape, FrameError> {
             FrameError::NotAMap
         });
     }
-    let mut stack = [Open::default(); DEPTH_CEILING];
-    let mut depth = 0usize;
+    let mut stack = Stack::default();
     let mut at = 0;
     let mut shape = Shape { items: 0, id: None };
     let mut id_next = false;
@@ -53,15 +53,14 @@ pub fn scan(body: &[u8], depth_max: usize) -> Result<Shape, FrameError> {
         };
         if initial == 0xff {
             // A break ends the innermost container, if that one is indefinite.
-            let open = depth.checked_sub(1).map(|d| stack[d]);
-            match open {
+            match stack.top().copied() {
                 Some(Open {
                     left: None,
                     seen,
                     map,
                 }) if !map || seen % 2 == 0 => {
                     at += 1;
-                    depth -= 1;
+                    stack.pop();
                 }
                 _ => return Err(malformed("a break where none may stand", at)),
             }
@@ -69,29 +68,27 @@ pub fn scan(body: &[u8], depth_max: usize) -> Result<Shape, FrameError> {
             let start = at;
             let head = head(body, &mut at)?;
             shape.items += 1;
-            if depth == 1 {
+            if stack.len == 1 {
                 // Directly in the top-level map: note the value after an `id` key.
-                let is_key = stack[0].seen % 2 == 0;
+                let is_key = stack.inline[0].seen % 2 == 0;
                 if !is_key && id_next && shape.id.is_none() && head.major == 0 {
                     shape.id = head.arg;
                 }
                 id_next = is_key && body.get(start..at + 2) == Some(&[0x62, b'i', b'd'][..]);
             }
             if let Some(open) = item(body, &mut at, head)? {
-                if depth == depth_max {
+                if stack.len == depth_max {
                     return Err(FrameError::TooDeep {
                         max: depth_max,
                         id: shape.id,
                     });
                 }
-                stack[depth] = open;
-                depth += 1;
+                stack.push(open);
                 continue;
             }
         }
         // An item is complete: count it in its container, which may complete in turn.
-        while depth > 0 {
-            let open = &mut stack[depth - 1];
+        while let Some(open) = stack.top() {
             open.seen += 1;
             match &mut open.left {
                 Some(left) => {
@@ -99,12 +96,12 @@ pub fn scan(body: &[u8], depth_max: usize) -> Result<Shape, FrameError> {
                     if *left > 0 {
                         break;
                     }
-                    depth -= 1;
+                    stack.pop();
                 }
                 None => break,
             }
         }
-        if depth == 0 {
+        if stack.len == 0 {
             break;
         }
     }
@@ -112,6 +109,43 @@ pub fn scan(body: &[u8], depth_max: usize) -> Result<Shape, FrameError> {
         return Err(FrameError::Trailing(body.len() - at));
     }
     Ok(shape)
+}
+
+/// Containers held inline; deeper ones go to the heap.
+const INLINE: usize = 8;
+
+/// The open containers, innermost last: the first few inline, so that a shallow frame
+/// costs neither an allocation nor a large array to clear.
+#[derive(Default)]
+struct Stack {
+    inline: [Open; INLINE],
+    deeper: Vec<Open>,
+    len: usize,
+}
+
+impl Stack {
+    fn push(&mut self, open: Open) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = open,
+            None => self.deeper.push(open),
+        }
+        self.len += 1;
+    }
+
+    fn pop(&mut self) {
+        self.len -= 1;
+        if self.len >= INLINE {
+            self.deeper.pop();
+        }
+    }
+
+    fn top(&mut self) -> Option<&mut Open> {
+        match self.len {
+            0 => None,
+            n if n <= INLINE => Some(&mut self.inline[n - 1]),
+            _ => self.deeper.last_mut(),
+        }
+    }
 }
 
 /// A data item's initial byte and argument.

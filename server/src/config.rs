@@ -66,7 +66,7 @@ pub struct Args {
     /// A frame must arrive whole within this of its first byte (a connection's first frame: of connecting), and an answer be taken within it [default: 10000]
     #[arg(long)]
     pub frame_timeout_ms: Option<u64>,
-    /// A connection with no request begun for this long is closed (clients reconnect) [default: 300000]
+    /// A connection with no request for this long (to twice as long) is closed; clients reconnect [default: 300000]
     #[arg(long)]
     pub idle_timeout_ms: Option<u64>,
     /// Socket file mode, octal [default: 660]

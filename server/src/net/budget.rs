@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::error::ServerError;
+use crate::net::deadline::Deadline;
 
 /// Not a FIFO semaphore on purpose: a big frame waiting for room must not hold up the
 /// small requests behind it, which fit in what is left (and give it back at once).
@@ -20,6 +21,9 @@ pub struct Budget(Arc<Shared>);
 struct Shared {
     used: AtomicU64,
     total: u64,
+    /// Frames waiting for room, so that giving bytes back wakes them only when there are
+    /// any (the common case, none, then costs an atomic load).
+    waiting: AtomicU64,
     /// Wakes the waiting frames whenever bytes are given back, to try again.
     freed: Notify,
 }
@@ -49,12 +53,18 @@ impl Budget {
         Budget(Arc::new(Shared {
             used: AtomicU64::new(0),
             total,
+            waiting: AtomicU64::new(0),
             freed: Notify::new(),
         }))
     }
 
     /// Adds `bytes` to `held`, waiting until `by` for other requests to give room.
-    pub async fn take(&self, held: &mut Held, bytes: u64, by: Instant) -> Result<(), Short> {
+    pub async fn take(
+        &self,
+        held: &mut Held,
+        bytes: u64,
+        deadline: &mut Deadline,
+    ) -> Result<(), Short> {
         let total = self.0.total;
         if bytes > total {
             return Err(Short::Never {
@@ -62,21 +72,31 @@ impl Budget {
                 total,
             });
         }
+        if !self.try_take(bytes) {
+            self.wait_for(bytes, deadline.instant()).await?;
+        }
+        held.budget.get_or_insert_with(|| self.0.clone());
+        held.bytes += bytes;
+        Ok(())
+    }
+
+    /// Takes `bytes` once others give room back, or fails at `by`.
+    async fn wait_for(&self, bytes: u64, by: Instant) -> Result<(), Short> {
         let started = Instant::now();
+        self.0.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.0);
         loop {
             // Registered before trying, so a release in between is not missed.
             let freed = self.0.freed.notified();
             tokio::pin!(freed);
             freed.as_mut().enable();
             if self.try_take(bytes) {
-                held.budget.get_or_insert_with(|| self.0.clone());
-                held.bytes += bytes;
                 return Ok(());
             }
             if tokio::time::timeout_at(by, freed).await.is_err() {
                 return Err(Short::Busy {
                     wanted: bytes,
-                    total,
+                    total: self.0.total,
                     waited: started.elapsed(),
                 });
             }
@@ -86,7 +106,7 @@ impl Budget {
     fn try_take(&self, bytes: u64) -> bool {
         self.0
             .used
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |used| {
                 (used + bytes <= self.0.total).then_some(used + bytes)
             })
             .is_ok()
@@ -96,9 +116,21 @@ impl Budget {
 impl Drop for Held {
     fn drop(&mut self) {
         if let Some(budget) = &self.budget {
-            budget.used.fetch_sub(self.bytes, Ordering::AcqRel);
-            budget.freed.notify_waiters();
+            budget.used.fetch_sub(self.bytes, Ordering::SeqCst);
+            // A frame that registers as waiting after this load sees the room itself.
+            if budget.waiting.load(Ordering::SeqCst) > 0 {
+                budget.freed.notify_waiters();
+            }
         }
+    }
+}
+
+/// Counts a frame as waiting for as long as it is.
+struct Waiting<'b>(&'b Shared);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -131,24 +163,24 @@ mod tests {
     #[tokio::test]
     async fn takes_waits_and_gives_back() {
         let budget = Budget::new(100);
-        let soon = || Instant::now() + Duration::from_millis(30);
+        let soon = || Deadline::after_waiting(Duration::from_millis(30));
         let mut a = Held::default();
-        budget.take(&mut a, 60, soon()).await.unwrap();
-        budget.take(&mut a, 30, soon()).await.unwrap();
+        budget.take(&mut a, 60, &mut soon()).await.unwrap();
+        budget.take(&mut a, 30, &mut soon()).await.unwrap();
         let mut b = Held::default();
         assert!(matches!(
-            budget.take(&mut b, 20, soon()).await,
+            budget.take(&mut b, 20, &mut soon()).await,
             Err(Short::Busy { wanted: 20, .. })
         ));
         assert!(matches!(
-            budget.take(&mut b, 101, soon()).await,
+            budget.take(&mut b, 101, &mut soon()).await,
             Err(Short::Never {
                 wanted: 101,
                 total: 100
             })
         ));
         drop(a);
-        budget.take(&mut b, 100, soon()).await.unwrap();
+        budget.take(&mut b, 100, &mut soon()).await.unwrap();
         let message = Short::Never {
             wanted: 5,
             total: 4,

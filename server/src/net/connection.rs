@@ -10,12 +10,12 @@ use std::io;
 use std::time::Duration;
 
 use resident_protocol::{error_code, frame};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::UnixStream;
-use tokio::time::{timeout_at, Instant};
 
 use crate::error::ServerError;
 use crate::net::budget::{Budget, Held};
+use crate::net::deadline::Deadline;
 
 /// A body up to this size is counted against the budget whole, before it is read.
 const SMALL_BODY_BYTES: usize = 256 * 1024;
@@ -30,16 +30,7 @@ pub struct Body {
     pub bytes: Vec<u8>,
     pub held: Held,
     /// The frame's deadline, which what comes next (room to decode it) keeps to as well.
-    pub by: Instant,
-}
-
-/// When a frame must come: its first byte by `first_byte`; the whole of it by `whole`,
-/// or else within `frame_time` of its first byte.
-#[derive(Debug, Clone, Copy)]
-pub struct Deadline {
-    pub first_byte: Instant,
-    pub whole: Option<Instant>,
-    pub frame_time: Duration,
+    pub deadline: Deadline,
 }
 
 /// What came in.
@@ -47,8 +38,6 @@ pub enum Incoming {
     Frame(Body),
     /// The peer closed, possibly in the middle of a frame: nothing to answer.
     Closed,
-    /// Not a byte came before the deadline for the first one.
-    Quiet,
     /// Refused before the body was whole: answer, then close (the stream is out of step).
     Refused(ServerError),
 }
@@ -66,49 +55,36 @@ impl Connection {
         }
     }
 
-    /// Reads one frame within `deadline`.
-    pub async fn read(&mut self, budget: &Budget, deadline: Deadline) -> io::Result<Incoming> {
+    /// Waits until a frame begins (its first byte is here): true, or false once the
+    /// peer closed. Cancel-safe: what arrives stays buffered.
+    pub async fn begun(&mut self) -> io::Result<bool> {
+        Ok(!self.stream.fill_buf().await?.is_empty())
+    }
+
+    /// Reads one frame, which must be whole by `deadline`.
+    pub async fn read(&mut self, budget: &Budget, mut deadline: Deadline) -> io::Result<Incoming> {
         let mut len = [0u8; 4];
-        match self.fill(&mut len[..1], deadline.first_byte).await? {
-            None => return Ok(Incoming::Quiet),
-            Some(false) => return Ok(Incoming::Closed),
-            Some(true) => {}
-        }
-        let by = deadline
-            .whole
-            .unwrap_or_else(|| Instant::now() + deadline.frame_time);
-        match self.fill(&mut len[1..], by).await? {
-            None => return Ok(Incoming::Refused(late(deadline.frame_time))),
-            Some(false) => return Ok(Incoming::Closed),
-            Some(true) => {}
+        match deadline.within(self.stream.read_exact(&mut len)).await {
+            Err(_) => return Ok(Incoming::Refused(late(deadline.span()))),
+            Ok(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(Incoming::Closed),
+            Ok(read) => {
+                read?;
+            }
         }
         let len = u32::from_be_bytes(len);
         if let Err(e) = frame::check_len(len, self.frame_bytes_max) {
             let error = ServerError::new(error_code::TOO_LARGE, e.to_string());
             return Ok(Incoming::Refused(error));
         }
-        self.read_body(len as usize, budget, by, deadline.frame_time)
-            .await
+        self.read_body(len as usize, budget, deadline).await
     }
 
-    /// Fills `buf` by `by`: `Some(true)` once filled, `Some(false)` when the peer closed
-    /// first, `None` when the deadline passed.
-    async fn fill(&mut self, buf: &mut [u8], by: Instant) -> io::Result<Option<bool>> {
-        match timeout_at(by, self.stream.read_exact(buf)).await {
-            Err(_) => Ok(None),
-            Ok(Ok(_)) => Ok(Some(true)),
-            Ok(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(Some(false)),
-            Ok(Err(e)) => Err(e),
-        }
-    }
-
-    /// Reads a body of `len` bytes by `by`, taking its memory from `budget` first.
+    /// Reads a body of `len` bytes by `deadline`, taking its memory from `budget` first.
     async fn read_body(
         &mut self,
         len: usize,
         budget: &Budget,
-        by: Instant,
-        frame_time: Duration,
+        mut deadline: Deadline,
     ) -> io::Result<Incoming> {
         let (step, alignment) = if len <= SMALL_BODY_BYTES {
             (len, 0)
@@ -122,7 +98,10 @@ impl Connection {
             if body.len() == counted {
                 let more = (len - counted).min(step);
                 let extra = if counted == 0 { alignment } else { 0 };
-                if let Err(short) = budget.take(&mut held, (more + extra) as u64, by).await {
+                if let Err(short) = budget
+                    .take(&mut held, (more + extra) as u64, &mut deadline)
+                    .await
+                {
                     let what = format!("a frame of {len} bytes");
                     return Ok(Incoming::Refused(short.error(&what)));
                 }
@@ -136,8 +115,9 @@ impl Connection {
                 counted += more;
             }
             let rest = (counted - body.len()) as u64;
-            match timeout_at(by, (&mut self.stream).take(rest).read_buf(&mut body)).await {
-                Err(_) => return Ok(Incoming::Refused(late(frame_time))),
+            let mut stream = (&mut self.stream).take(rest);
+            match deadline.within(stream.read_buf(&mut body)).await {
+                Err(_) => return Ok(Incoming::Refused(late(deadline.span()))),
                 Ok(Ok(0)) => return Ok(Incoming::Closed),
                 Ok(read) => {
                     read?;
@@ -147,19 +127,20 @@ impl Connection {
         Ok(Incoming::Frame(Body {
             bytes: body,
             held,
-            by,
+            deadline,
         }))
     }
 
-    /// Writes one whole frame, length prefix included (see [`crate::cbor::answer`]), by
-    /// the deadline: a client that does not take its answer cannot hold the task.
-    pub async fn write(&mut self, frame: &[u8], by: Instant) -> io::Result<()> {
+    /// Writes one whole frame, length prefix included (see [`crate::cbor::answer`]),
+    /// within `deadline`: a client that does not take its answer cannot hold the task.
+    pub async fn write(&mut self, frame: &[u8], mut deadline: Deadline) -> io::Result<()> {
         let stream = self.stream.get_mut();
         let written = async {
             stream.write_all(frame).await?;
             stream.flush().await
         };
-        timeout_at(by, written)
+        deadline
+            .within(written)
             .await
             .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))
     }

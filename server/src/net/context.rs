@@ -23,7 +23,8 @@ pub struct Limits {
     /// A frame, once begun (a connection's first one: once connected), must arrive whole
     /// within this; an answer must be taken within it too.
     pub frame_timeout: Duration,
-    /// A connection with no frame begun for this long is closed.
+    /// A connection with no frame for this long is closed (checked once per period, so
+    /// up to twice this after its last frame).
     pub idle_timeout: Duration,
 }
 

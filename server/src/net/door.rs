@@ -12,7 +12,8 @@ use tokio::time::Instant;
 use crate::cbor::answer;
 use crate::error::ServerError;
 use crate::net::budget::Budget;
-use crate::net::connection::{Connection, Deadline, Incoming};
+use crate::net::connection::{Connection, Incoming};
+use crate::net::deadline::Deadline;
 use crate::net::request::REQUEST_DEPTH_MAX;
 
 /// Turned-away connections answered at once, at most; past it they get the refusal only
@@ -54,20 +55,16 @@ impl Door {
         let budget = self.budget.clone();
         tokio::spawn(async move {
             let mut conn = Connection::new(stream, DOOR_FRAME_BYTES_MAX);
-            let by = Instant::now() + DOOR_WAIT;
-            let deadline = Deadline {
-                first_byte: by,
-                whole: Some(by),
-                frame_time: DOOR_WAIT,
-            };
+            let deadline = Deadline::fixed(Instant::now() + DOOR_WAIT, DOOR_WAIT);
             let id = match conn.read(&budget, deadline).await {
                 Ok(Incoming::Frame(body)) => scan::scan(&body.bytes, REQUEST_DEPTH_MAX)
                     .ok()
                     .and_then(|shape| shape.id),
                 _ => None,
             };
+            let answer = answer::failure(id, &error);
             let _ = conn
-                .write(&answer::failure(id, &error), Instant::now() + DOOR_WAIT)
+                .write(&answer, Deadline::after_waiting(DOOR_WAIT))
                 .await;
             drop(answering);
         });

@@ -14,8 +14,9 @@ use tokio::time::Instant;
 
 use crate::cbor::answer;
 use crate::error::ServerError;
-use crate::net::connection::{Connection, Deadline, Incoming};
+use crate::net::connection::{Connection, Incoming};
 use crate::net::context::Context;
+use crate::net::deadline::Deadline;
 use crate::net::dispatch;
 use crate::net::door::Door;
 use crate::net::request;
@@ -158,28 +159,55 @@ async fn serve(ctx: &Context, stream: UnixStream, mut shutdown: Shutdown) {
     let mut conn = Connection::new(stream, limits.frame_bytes_max);
     // The first frame must be whole within the frame timeout of connecting, so a client
     // that connects and says nothing gives its slot back soon.
-    let first_by = Instant::now() + limits.frame_timeout;
-    let mut first = true;
+    let mut first = Deadline::fixed(Instant::now() + limits.frame_timeout, limits.frame_timeout);
+    // Fires when the connection may have been quiet too long: at the first frame's
+    // deadline, then every idle timeout. It is moved on when it fires after requests
+    // came, not set again for each request (which would cost every request a timer),
+    // so an idle connection is closed one to two idle timeouts after its last request.
+    let quiet = tokio::time::sleep_until(first.instant());
+    tokio::pin!(quiet);
+    let (mut requests, mut requests_seen) = (0u64, 0u64);
     while !shutdown.is_fired() {
-        let deadline = Deadline {
-            first_byte: if first {
-                first_by
-            } else {
-                Instant::now() + limits.idle_timeout
-            },
-            whole: first.then_some(first_by),
-            frame_time: limits.frame_timeout,
-        };
         let incoming = tokio::select! {
-            incoming = conn.read(&ctx.budget, deadline) => incoming,
+            begun = conn.begun() => match begun {
+                Ok(true) => {
+                    let deadline = if requests == 0 {
+                        first
+                    } else {
+                        Deadline::after_waiting(limits.frame_timeout)
+                    };
+                    conn.read(&ctx.budget, deadline).await
+                }
+                Ok(false) => return,
+                Err(e) => Err(e),
+            },
+            _ = &mut quiet => {
+                if requests == 0 {
+                    return refuse_silence(&mut conn, limits.frame_timeout).await;
+                }
+                if requests != requests_seen {
+                    requests_seen = requests;
+                    quiet.as_mut().reset(Instant::now() + limits.idle_timeout);
+                    continue;
+                }
+                // Without a word: a client that keeps its connection (the extension)
+                // opens a new one for its next request, and an answer now would pass
+                // for that one's.
+                tracing::debug!("closing a connection idle for longer than idle_timeout_ms");
+                return;
+            }
             _ = shutdown.fired() => return,
         };
-        let Some((response, close)) = respond(ctx, incoming, first).await else {
+        let Some((response, close)) = respond(ctx, incoming).await else {
             return;
         };
-        first = false;
-        let by = Instant::now() + limits.frame_timeout;
-        if let Err(e) = conn.write(&response, by).await {
+        requests += 1;
+        if requests == 1 {
+            requests_seen = 1;
+            quiet.as_mut().reset(Instant::now() + limits.idle_timeout);
+        }
+        let deadline = Deadline::after_waiting(limits.frame_timeout);
+        if let Err(e) = conn.write(&response, deadline).await {
             tracing::debug!(error = %e, "connection write failed");
             return;
         }
@@ -189,32 +217,27 @@ async fn serve(ctx: &Context, stream: UnixStream, mut shutdown: Shutdown) {
     }
 }
 
+/// Tells a client that sent nothing since it connected why it is closed.
+async fn refuse_silence(conn: &mut Connection, frame_timeout: Duration) {
+    let error = ServerError::limit(format!(
+        "no request came within {} ms of connecting (frame_timeout_ms); closing the \
+         connection",
+        frame_timeout.as_millis()
+    ));
+    let answer = answer::failure(None, &error);
+    let _ = conn
+        .write(&answer, Deadline::after_waiting(frame_timeout))
+        .await;
+}
+
 /// The answer to what came in, and whether to close the connection after it; `None`:
 /// close without a word.
-async fn respond(
-    ctx: &Context,
-    incoming: std::io::Result<Incoming>,
-    first: bool,
-) -> Option<(Vec<u8>, bool)> {
+async fn respond(ctx: &Context, incoming: std::io::Result<Incoming>) -> Option<(Vec<u8>, bool)> {
     Some(match incoming {
         Ok(Incoming::Frame(body)) => match request::decode(body, &ctx.budget).await {
             Ok(request) => (dispatch::handle(ctx, &request.value).await, false),
             Err(refused) => (answer::failure(refused.id, &refused.error), refused.close),
         },
-        Ok(Incoming::Quiet) if first => {
-            let error = ServerError::limit(format!(
-                "no request came within {} ms of connecting (frame_timeout_ms); closing the \
-                 connection",
-                ctx.limits.frame_timeout.as_millis()
-            ));
-            (answer::failure(None, &error), true)
-        }
-        Ok(Incoming::Quiet) => {
-            // Without a word: a client that keeps its connection (the extension) opens a
-            // new one for its next request, and an answer now would pass for that one's.
-            tracing::debug!("closing a connection idle for longer than idle_timeout_ms");
-            return None;
-        }
         Ok(Incoming::Refused(error)) => (answer::failure(None, &error), true),
         Ok(Incoming::Closed) => return None,
         Err(e) => {

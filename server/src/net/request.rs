@@ -50,13 +50,18 @@ pub struct Refusal {
 
 /// Checks `body`, reserves what decoding it takes, and decodes it.
 pub async fn decode(body: Body, budget: &Budget) -> Result<Request, Refusal> {
-    let Body { bytes, held, by } = body;
+    let Body {
+        bytes,
+        mut held,
+        mut deadline,
+    } = body;
     let len = bytes.len() as u64;
     let (bytes, shape) = off_runtime(bytes, |b| scan::scan(b, REQUEST_DEPTH_MAX)).await?;
     let shape = shape.map_err(refusal)?;
-    let mut decoded = Held::default();
+    // Added to what the bytes hold, and given back with it once the request is answered:
+    // one count per request keeps the common case cheap.
     budget
-        .take(&mut decoded, decoded_bytes(&shape, len), by)
+        .take(&mut held, decoded_bytes(&shape, len), &mut deadline)
         .await
         .map_err(|short| Refusal {
             id: shape.id,
@@ -64,10 +69,10 @@ pub async fn decode(body: Body, budget: &Budget) -> Result<Request, Refusal> {
             close: false,
         })?;
     let (bytes, value) = off_runtime(bytes, frame::decode_body).await?;
-    drop((bytes, held));
+    drop(bytes);
     Ok(Request {
         value: value.map_err(refusal)?,
-        _held: decoded,
+        _held: held,
     })
 }
 
