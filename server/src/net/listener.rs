@@ -160,18 +160,12 @@ async fn serve(ctx: &Context, stream: UnixStream, mut shutdown: Shutdown) {
     // The first frame must be whole within the frame timeout of connecting, so a client
     // that connects and says nothing gives its slot back soon.
     let mut first = Deadline::fixed(Instant::now() + limits.frame_timeout, limits.frame_timeout);
-    // Fires when the connection may have been quiet too long: at the first frame's
-    // deadline, then every idle timeout. It is moved on when it fires after requests
-    // came, not set again for each request (which would cost every request a timer),
-    // so an idle connection is closed one to two idle timeouts after its last request.
-    let quiet = tokio::time::sleep_until(first.instant());
-    tokio::pin!(quiet);
-    let (mut requests, mut requests_seen) = (0u64, 0u64);
+    let mut quiet = Quiet::new(first.instant(), limits.idle_timeout);
     while !shutdown.is_fired() {
         let incoming = tokio::select! {
             begun = conn.begun() => match begun {
                 Ok(true) => {
-                    let deadline = if requests == 0 {
+                    let deadline = if quiet.requests == 0 {
                         first
                     } else {
                         Deadline::after_waiting(limits.frame_timeout)
@@ -181,19 +175,14 @@ async fn serve(ctx: &Context, stream: UnixStream, mut shutdown: Shutdown) {
                 Ok(false) => return,
                 Err(e) => Err(e),
             },
-            _ = &mut quiet => {
-                if requests == 0 {
-                    return refuse_silence(&mut conn, limits.frame_timeout).await;
+            never_spoke = quiet.too_long() => {
+                if never_spoke {
+                    refuse_silence(&mut conn, limits.frame_timeout).await;
                 }
-                if requests != requests_seen {
-                    requests_seen = requests;
-                    quiet.as_mut().reset(Instant::now() + limits.idle_timeout);
-                    continue;
-                }
-                // Without a word: a client that keeps its connection (the extension)
-                // opens a new one for its next request, and an answer now would pass
-                // for that one's.
-                tracing::debug!("closing a connection idle for longer than idle_timeout_ms");
+                // Otherwise without a word: a client that keeps its connection (the
+                // extension) opens a new one for its next request, and an answer now
+                // would pass for that one's.
+                tracing::debug!("closing a connection quiet for longer than its timeout");
                 return;
             }
             _ = shutdown.fired() => return,
@@ -201,11 +190,7 @@ async fn serve(ctx: &Context, stream: UnixStream, mut shutdown: Shutdown) {
         let Some((response, close)) = respond(ctx, incoming).await else {
             return;
         };
-        requests += 1;
-        if requests == 1 {
-            requests_seen = 1;
-            quiet.as_mut().reset(Instant::now() + limits.idle_timeout);
-        }
+        quiet.answered();
         let deadline = Deadline::after_waiting(limits.frame_timeout);
         if let Err(e) = conn.write(&response, deadline).await {
             tracing::debug!(error = %e, "connection write failed");
@@ -213,6 +198,49 @@ async fn serve(ctx: &Context, stream: UnixStream, mut shutdown: Shutdown) {
         }
         if close {
             return;
+        }
+    }
+}
+
+/// When a connection has been quiet too long: no request by the first frame's deadline,
+/// or none for an idle timeout since. One timer, moved on only when it fires after
+/// requests came rather than set again for each (a timer per request would cost every
+/// request), so an idle connection is closed one to two idle timeouts after its last.
+struct Quiet {
+    timer: std::pin::Pin<Box<tokio::time::Sleep>>,
+    idle: Duration,
+    requests: u64,
+    requests_seen: u64,
+}
+
+impl Quiet {
+    fn new(first_by: Instant, idle: Duration) -> Quiet {
+        Quiet {
+            timer: Box::pin(tokio::time::sleep_until(first_by)),
+            idle,
+            requests: 0,
+            requests_seen: 0,
+        }
+    }
+
+    fn answered(&mut self) {
+        self.requests += 1;
+        if self.requests == 1 {
+            self.requests_seen = 1;
+            self.timer.as_mut().reset(Instant::now() + self.idle);
+        }
+    }
+
+    /// Returns once the connection has been quiet too long: true when it never sent a
+    /// request. Cancel-safe.
+    async fn too_long(&mut self) -> bool {
+        loop {
+            self.timer.as_mut().await;
+            if self.requests == self.requests_seen {
+                return self.requests == 0;
+            }
+            self.requests_seen = self.requests;
+            self.timer.as_mut().reset(Instant::now() + self.idle);
         }
     }
 }
