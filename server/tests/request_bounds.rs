@@ -7,6 +7,7 @@ use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 use resident_protocol::{frame, Value};
+use resident_server::query::parse::FILTER_DEPTH_MAX;
 
 mod common;
 
@@ -151,4 +152,19 @@ fn a_frame_holds_exactly_one_map_nested_no_deeper_than_requests_need() {
     let message = get(&error, &["message"]).as_text().unwrap();
     assert!(message.contains("nest"), "{message}");
     c.ok("hello", vec![]);
+
+    // As deep as a request may need: a query's filter one group past its own limit is
+    // refused by the query, which says so in its terms.
+    let mut filter = obj(vec![
+        ("field", text("balance")),
+        ("op", text("in")),
+        ("value", list(vec![Value::from(1)])),
+    ]);
+    for _ in 0..FILTER_DEPTH_MAX {
+        filter = obj(vec![("and", list(vec![filter]))]);
+    }
+    let args = vec![("entity", text("Account")), ("where", filter)];
+    let error = c.fails("query", args, "bad_request");
+    let message = get(&error, &["message"]).as_text().unwrap();
+    assert!(message.contains("and/or deeper than"), "{message}");
 }

@@ -58,7 +58,7 @@ impl Budget {
         }))
     }
 
-    /// Adds `bytes` to `held`, waiting until `by` for other requests to give room.
+    /// Adds `bytes` to `held`, waiting for other requests to give room until `deadline`.
     pub async fn take(
         &self,
         held: &mut Held,
