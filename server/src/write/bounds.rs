@@ -8,7 +8,6 @@
 use crate::error::ServerError;
 use crate::state::projection::Changes;
 use crate::state::value::unstorable;
-use crate::write::commit::StreamVersions;
 
 /// The most an answer wraps around one entity: `{id, ok, entity}` for `find`, with the
 /// `version` for `load`.
@@ -22,10 +21,10 @@ const PER_ENTITY_BYTES: usize = 32;
 
 /// Refuses `changes` when an entity they make could not be answered in `answer_bytes_max`
 /// bytes or holds a value no client may read, or when the commit's answer (naming
-/// `streams`) would be larger than that.
+/// `streams` with their versions) would be larger than that.
 pub fn check(
     changes: &Changes,
-    streams: &StreamVersions,
+    streams: &[(String, u64)],
     answer_bytes_max: usize,
 ) -> Result<(), ServerError> {
     let entity_bytes_max = answer_bytes_max.saturating_sub(ENTITY_ANSWER_BYTES);
