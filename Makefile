@@ -112,7 +112,7 @@ check: lint layers php-lint
 LAYERS := cargo run --quiet -p resident-layers --
 layers:
 	$(LAYERS) server/src server,testkit net,config write,query storage state cbor error
-	$(LAYERS) protocol/src client frame,map,error_code,op
+	$(LAYERS) protocol/src client scan frame,map,error_code,op
 	$(LAYERS) php-ext/src module classes engine client
 
 # PHP syntax of every PHP file we ship or test with (php -l reads one file at a time).

@@ -13,4 +13,7 @@ pub const UNAVAILABLE: &str = "unavailable";
 pub const DISK_FULL: &str = "disk_full";
 /// The log is damaged where the answer's data is; the message names the file and offset.
 pub const DAMAGED: &str = "damaged";
+/// The connection's peer is not allowed to talk to this server (`--allow-uid`); the
+/// server answers once and closes.
+pub const FORBIDDEN: &str = "forbidden";
 pub const INTERNAL: &str = "internal";

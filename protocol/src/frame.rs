@@ -16,6 +16,12 @@ pub enum FrameError {
     Malformed(String),
     #[error("frame is not a CBOR map")]
     NotAMap,
+    #[error("a frame holds exactly one CBOR map; {0} more bytes follow it")]
+    Trailing(usize),
+    /// Arrays and maps nested deeper than `max` (the frame's map is level 1); `id` is the
+    /// request's, when it was seen before the nesting.
+    #[error("the request nests arrays and maps deeper than {max} levels")]
+    TooDeep { max: usize, id: Option<u64> },
     #[error("connection closed")]
     Closed,
     #[error(transparent)]
@@ -30,10 +36,14 @@ pub fn check_len(len: u32, max: u32) -> Result<(), FrameError> {
     Ok(())
 }
 
-/// Decodes one frame body; only a map is a valid message.
+/// Decodes one frame body; only a map, and nothing after it, is a valid message.
 pub fn decode_body(body: &[u8]) -> Result<Value, FrameError> {
+    let mut rest = body;
     let value: Value =
-        ciborium::de::from_reader(body).map_err(|e| FrameError::Malformed(e.to_string()))?;
+        ciborium::de::from_reader(&mut rest).map_err(|e| FrameError::Malformed(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(FrameError::Trailing(rest.len()));
+    }
     match value {
         Value::Map(_) => Ok(value),
         _ => Err(FrameError::NotAMap),
@@ -131,6 +141,17 @@ mod tests {
             read_frame(&mut &garbage[..], 64),
             Err(FrameError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn refuses_bytes_after_the_map() {
+        let mut frame = encode(&map::build(vec![("id", Value::from(1))]));
+        frame.extend_from_slice(&[0xa0, 0xff]);
+        let len = (frame.len() - 4) as u32;
+        frame[..4].copy_from_slice(&len.to_be_bytes());
+        let err = read_frame(&mut &frame[..], 64).unwrap_err();
+        assert!(matches!(err, FrameError::Trailing(2)), "{err}");
+        assert!(err.to_string().contains("exactly one CBOR map"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod error_code;
 pub mod frame;
 pub mod map;
 pub mod op;
+pub mod scan;
 
 pub use ciborium::Value;
 

@@ -20,6 +20,13 @@ pub const SOCKET_MODE_DEFAULT: u32 = 0o660;
 pub const SNAPSHOT_EVERY_EVENTS_DEFAULT: u64 = 1_000_000;
 pub const SNAPSHOT_EVERY_MINUTES_DEFAULT: u64 = 60;
 pub const SNAPSHOTS_KEEP_DEFAULT: usize = 2;
+pub const FRAME_TIMEOUT_MS_DEFAULT: u64 = 10_000;
+pub const IDLE_TIMEOUT_MS_DEFAULT: u64 = 300_000;
+/// Unless set, requests in flight may hold this many of the largest frames.
+pub const REQUEST_MEMORY_FRAMES_DEFAULT: u64 = 16;
+/// The least `request_memory_max`, in largest frames: one such frame's bytes and the
+/// strings decoded from them must fit.
+pub const REQUEST_MEMORY_FRAMES_MIN: u64 = 4;
 
 /// Frames above this are refused even if configured: a commit must fit one log record.
 pub const FRAME_BYTES_MAX_CEILING: u32 = 256 * 1024 * 1024;
@@ -53,6 +60,15 @@ pub struct Args {
     /// Most rows one read may return [default: 100000]
     #[arg(long)]
     pub rows_max: Option<usize>,
+    /// Memory that requests being read and decoded may hold, all connections together, in bytes [default: 16 × frame_bytes_max]
+    #[arg(long)]
+    pub request_memory_max: Option<u64>,
+    /// A frame must arrive whole within this of its first byte (a connection's first frame: of connecting), and an answer be taken within it [default: 10000]
+    #[arg(long)]
+    pub frame_timeout_ms: Option<u64>,
+    /// A connection with no request for this long (to twice as long) is closed; clients reconnect [default: 300000]
+    #[arg(long)]
+    pub idle_timeout_ms: Option<u64>,
     /// Socket file mode, octal [default: 660]
     #[arg(long, value_parser = parse_mode)]
     pub socket_mode: Option<u32>,
@@ -98,6 +114,9 @@ struct FileSettings {
     connections_max: Option<usize>,
     events_per_commit_max: Option<usize>,
     rows_max: Option<usize>,
+    request_memory_max: Option<u64>,
+    frame_timeout_ms: Option<u64>,
+    idle_timeout_ms: Option<u64>,
     socket_mode: Option<String>,
     socket_group: Option<String>,
     allow_uid: Option<Vec<u32>>,
@@ -117,6 +136,9 @@ pub struct Config {
     pub connections_max: usize,
     pub events_per_commit_max: usize,
     pub rows_max: usize,
+    pub request_memory_max: u64,
+    pub frame_timeout_ms: u64,
+    pub idle_timeout_ms: u64,
     pub socket_mode: u32,
     pub socket_group: Option<String>,
     pub allow_uid: Vec<u32>,
@@ -140,6 +162,10 @@ impl Config {
             .map(parse_mode)
             .transpose()
             .map_err(anyhow::Error::msg)?;
+        let frame_bytes_max = args
+            .frame_bytes_max
+            .or(file.frame_bytes_max)
+            .unwrap_or(resident_protocol::FRAME_BYTES_MAX_DEFAULT);
         let config = Config {
             socket: args
                 .socket
@@ -149,10 +175,7 @@ impl Config {
                 .data
                 .or(file.data)
                 .unwrap_or_else(|| DATA_DEFAULT.into()),
-            frame_bytes_max: args
-                .frame_bytes_max
-                .or(file.frame_bytes_max)
-                .unwrap_or(resident_protocol::FRAME_BYTES_MAX_DEFAULT),
+            frame_bytes_max,
             connections_max: args
                 .connections_max
                 .or(file.connections_max)
@@ -162,6 +185,18 @@ impl Config {
                 .or(file.events_per_commit_max)
                 .unwrap_or(EVENTS_PER_COMMIT_MAX_DEFAULT),
             rows_max: args.rows_max.or(file.rows_max).unwrap_or(ROWS_MAX_DEFAULT),
+            request_memory_max: args
+                .request_memory_max
+                .or(file.request_memory_max)
+                .unwrap_or(u64::from(frame_bytes_max) * REQUEST_MEMORY_FRAMES_DEFAULT),
+            frame_timeout_ms: args
+                .frame_timeout_ms
+                .or(file.frame_timeout_ms)
+                .unwrap_or(FRAME_TIMEOUT_MS_DEFAULT),
+            idle_timeout_ms: args
+                .idle_timeout_ms
+                .or(file.idle_timeout_ms)
+                .unwrap_or(IDLE_TIMEOUT_MS_DEFAULT),
             socket_mode: args
                 .socket_mode
                 .or(file_mode)
@@ -212,6 +247,16 @@ impl Config {
             "events_per_commit_max must be at least 1"
         );
         anyhow::ensure!(self.rows_max > 0, "rows_max must be at least 1");
+        let memory_min = u64::from(self.frame_bytes_max) * REQUEST_MEMORY_FRAMES_MIN;
+        anyhow::ensure!(
+            self.request_memory_max >= memory_min,
+            "request_memory_max must be at least {REQUEST_MEMORY_FRAMES_MIN} × frame_bytes_max \
+             ({memory_min})"
+        );
+        anyhow::ensure!(
+            self.frame_timeout_ms > 0 && self.idle_timeout_ms > 0,
+            "frame_timeout_ms and idle_timeout_ms must be at least 1"
+        );
         anyhow::ensure!(
             (4096..=SEGMENT_BYTES_CEILING).contains(&self.segment_bytes),
             "segment_bytes must be between 4096 and {SEGMENT_BYTES_CEILING}"
@@ -271,5 +316,49 @@ mod tests {
             config.frame_bytes_max,
             resident_protocol::FRAME_BYTES_MAX_DEFAULT
         );
+    }
+
+    #[test]
+    fn connection_time_and_request_memory() {
+        let defaults = Config::load(Args::default()).unwrap();
+        assert_eq!(defaults.frame_timeout_ms, FRAME_TIMEOUT_MS_DEFAULT);
+        assert_eq!(defaults.idle_timeout_ms, IDLE_TIMEOUT_MS_DEFAULT);
+        assert_eq!(defaults.request_memory_max, 256 * 1024 * 1024);
+        // Unset, the memory follows the frame limit.
+        let small = Config::load(Args {
+            frame_bytes_max: Some(1024),
+            ..Args::default()
+        })
+        .unwrap();
+        assert_eq!(small.request_memory_max, 16 * 1024);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("resident.toml");
+        std::fs::write(
+            &path,
+            "frame_timeout_ms = 2500\nidle_timeout_ms = 60000\nrequest_memory_max = 100000000\n",
+        )
+        .unwrap();
+        let args = Args {
+            config: Some(path),
+            idle_timeout_ms: Some(5),
+            ..Args::default()
+        };
+        let config = Config::load(args).unwrap();
+        assert_eq!(config.frame_timeout_ms, 2500);
+        assert_eq!(config.idle_timeout_ms, 5);
+        assert_eq!(config.request_memory_max, 100_000_000);
+
+        let refused = |args: Args| Config::load(args).unwrap_err().to_string();
+        let err = refused(Args {
+            request_memory_max: Some(1 << 20),
+            ..Args::default()
+        });
+        assert!(err.contains("request_memory_max must be at least"), "{err}");
+        let err = refused(Args {
+            frame_timeout_ms: Some(0),
+            ..Args::default()
+        });
+        assert!(err.contains("frame_timeout_ms"), "{err}");
     }
 }

@@ -10,6 +10,7 @@ use tokio::net::UnixListener;
 use tokio::sync::mpsc;
 
 use crate::config::Config;
+use crate::net::budget::Budget;
 use crate::net::context::{Context, Limits};
 use crate::net::listener::{self, Accept};
 use crate::net::{shutdown, socket_file};
@@ -62,7 +63,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             frame_bytes_max: config.frame_bytes_max,
             events_per_commit_max: config.events_per_commit_max,
             rows_max: config.rows_max,
+            frame_timeout: Duration::from_millis(config.frame_timeout_ms),
+            idle_timeout: Duration::from_millis(config.idle_timeout_ms),
         },
+        budget: Budget::new(config.request_memory_max),
         started,
         connections: AtomicUsize::new(0),
     });

@@ -220,9 +220,7 @@ pub fn new_event(id: &str, event_type: &str, entries: Vec<(&str, Value)>) -> New
 }
 
 pub fn write(key: &str, expected: Expected, events: Vec<NewEvent>) -> CommitRequest {
-    CommitRequest {
-        streams: vec![stream_write(key, expected, events)],
-    }
+    CommitRequest::new(vec![stream_write(key, expected, events)])
 }
 
 /// Events for account `key`'s stream.
@@ -237,12 +235,12 @@ pub fn stream_write(key: &str, expected: Expected, events: Vec<NewEvent>) -> Str
 
 /// A commit creating a stream for each `(account key, events)`.
 pub fn new_streams(streams: impl IntoIterator<Item = (String, Vec<NewEvent>)>) -> CommitRequest {
-    CommitRequest {
-        streams: streams
+    CommitRequest::new(
+        streams
             .into_iter()
             .map(|(key, events)| stream_write(&key, Expected::Version(0), events))
             .collect(),
-    }
+    )
 }
 
 /// The events that open account `key` with `name` and `balance`.

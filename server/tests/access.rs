@@ -44,10 +44,26 @@ fn the_door_socket_mode_connection_limit_and_allowed_uids() {
         }
     };
     let first = served(&server);
+    // Turned away with an answer to its first request that says why, then closed.
     let mut second = server.client();
+    second
+        .send(&obj(vec![("id", Value::from(7)), ("op", text("hello"))]))
+        .unwrap();
     let refused = second.read_raw().expect("an answer before the close");
+    assert_eq!(get(&refused, &["id"]), &Value::from(7));
     assert_eq!(get(&refused, &["error", "code"]), &text("limit"));
+    let message = get(&refused, &["error", "message"]).as_text().unwrap();
+    assert!(
+        message.contains("residentd serves at most 1 connections"),
+        "{message}"
+    );
     second.assert_closed();
+    // One that sends nothing is told all the same.
+    let mut silent = server.client();
+    let refused = silent.read_raw().expect("an answer before the close");
+    assert_eq!(get(&refused, &["id"]), &Value::Null);
+    assert_eq!(get(&refused, &["error", "code"]), &text("limit"));
+    silent.assert_closed();
     drop(first);
     // The slot frees once the first client leaves.
     served(&server);
@@ -66,11 +82,16 @@ fn the_door_socket_mode_connection_limit_and_allowed_uids() {
         & 0o777;
     assert_eq!(mode, 0o600);
     let mut c = guarded.client();
-    let _ = c.send(&obj(vec![("id", Value::from(1)), ("op", text("hello"))]));
-    assert!(
-        c.read_raw().is_none(),
-        "a uid outside --allow-uid gets no answer"
+    c.send(&obj(vec![("id", Value::from(1)), ("op", text("hello"))]))
+        .unwrap();
+    let refused = c.read_raw().expect("a uid outside --allow-uid is told why");
+    assert_eq!(get(&refused, &["id"]), &Value::from(1));
+    assert_eq!(get(&refused, &["error", "code"]), &text("forbidden"));
+    assert_eq!(
+        get(&refused, &["error", "message"]),
+        &text(&format!("uid {me} is not allowed by --allow-uid"))
     );
+    c.assert_closed();
 }
 
 #[test]

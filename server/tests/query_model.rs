@@ -98,19 +98,12 @@ fn int_value() -> impl Strategy<Value = Value> {
     ]
 }
 
+/// Finite floats: a commit may not store NaN or an infinity (where those sort, for a log
+/// written before that rule, is `state::order`'s unit tests' business). One huge value but
+/// not its negation: 1e300 + -1e300 + 0.5 sums to 0.5 or 0.0 by the order of addition,
+/// and the engine's order (an index's) need not be the model's.
 fn float_value() -> impl Strategy<Value = Value> {
-    prop::sample::select(vec![
-        -1.5,
-        -0.0,
-        0.0,
-        0.5,
-        1.0,
-        2.0,
-        1e300,
-        f64::INFINITY,
-        f64::NAN,
-    ])
-    .prop_map(Value::Float)
+    prop::sample::select(vec![-1.5, -0.0, 0.0, 0.5, 1.0, 2.0, 1e300, -2.5]).prop_map(Value::Float)
 }
 
 fn number_value() -> impl Strategy<Value = Value> {
@@ -345,14 +338,12 @@ fn build(commits: &[(String, Vec<Op>)]) -> State {
                 Op::Drop => push("Drop".to_string(), map::build(vec![])),
             }
         }
-        let request = CommitRequest {
-            streams: vec![StreamWrite {
-                aggregate: "Thing".to_string(),
-                key: key.clone(),
-                expected: Expected::Any,
-                events,
-            }],
-        };
+        let request = CommitRequest::new(vec![StreamWrite {
+            aggregate: "Thing".to_string(),
+            key: key.clone(),
+            expected: Expected::Any,
+            events,
+        }]);
         if let Err(e) = testkit::run_unrecorded(&mut state, &request) {
             // Only a drop of a missing entity may fail; it changes nothing, as live.
             assert_eq!(e.code, "not_found", "{}", e.message);

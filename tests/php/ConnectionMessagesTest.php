@@ -59,7 +59,7 @@ final class ConnectionMessagesTest extends TestCase
         self::assertSame(ConnectionException::class, $outcome['class'] ?? null, json_encode($outcome));
         self::assertSame('limit', $outcome['code']);
         self::assertStringContainsString("residentd at {$server->socket} refused the connection", $outcome['message']);
-        self::assertStringContainsString('limit of 1 connections', $outcome['message']);
+        self::assertStringContainsString('serves at most 1 connections', $outcome['message']);
         fclose($held);
     }
 

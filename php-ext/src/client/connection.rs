@@ -108,7 +108,13 @@ impl Connection {
                 problem: closed_during_hello(path, &why),
                 not_serving: true,
             },
-            CallError::Fatal(problem) | CallError::Refused(problem) => OpenError {
+            // The server turned this connection away and says why (the door's `limit`,
+            // `forbidden`): the connection was refused, whatever the code's usual kind.
+            CallError::Refused(problem) => OpenError {
+                problem: failure::refused_connection(&problem.code, &problem.message, path),
+                not_serving: false,
+            },
+            CallError::Fatal(problem) => OpenError {
                 problem,
                 not_serving: false,
             },

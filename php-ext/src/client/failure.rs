@@ -145,14 +145,18 @@ impl Problem {
                 code,
                 format!("residentd cannot read this from its log ({code}): {message}"),
             ),
-            Kind::Connection => Problem::new(
-                kind,
-                code,
-                format!(
-                    "residentd refuses writes ({code}): {message}; reads go on, and residentd's \
-                     log says more"
-                ),
-            ),
+            Kind::Connection
+                if code == error_code::UNAVAILABLE || code == error_code::DISK_FULL =>
+            {
+                Problem::new(
+                    kind,
+                    code,
+                    format!(
+                        "residentd refuses writes ({code}): {message}; reads go on, and \
+                         residentd's log says more"
+                    ),
+                )
+            }
             _ => Problem::new(kind, code, message),
         }
     }
@@ -164,6 +168,13 @@ impl Problem {
 pub fn refusal(error: &Value, socket: &str) -> Problem {
     let code = map::get_text(error, "code").unwrap_or(error_code::INTERNAL);
     let message = map::get_text(error, "message").unwrap_or("(no message)");
+    refused_connection(code, message, socket)
+}
+
+/// A refusal of the connection itself, with a null id or as the answer to `hello` (over
+/// the connection limit, a uid outside `--allow-uid`): the server's words, as a
+/// `ConnectionException`, unless the code says the request could not be taken at all.
+pub fn refused_connection(code: &str, message: &str, socket: &str) -> Problem {
     if protocol_fault(code) {
         return Problem {
             code: code.to_owned(),
@@ -173,7 +184,10 @@ pub fn refusal(error: &Value, socket: &str) -> Problem {
             ))
         };
     }
-    let hint = if code == error_code::LIMIT && !message.contains("--connections-max") {
+    let hint = if code == error_code::LIMIT
+        && !message.contains("connections_max")
+        && !message.contains("connections-max")
+    {
         ": wait and retry, or raise residentd's --connections-max"
     } else {
         ""
@@ -241,7 +255,10 @@ pub fn kind_of(code: &str) -> Kind {
         error_code::NOT_FOUND => Kind::NotFound,
         error_code::SCHEMA => Kind::Schema,
         error_code::BAD_REQUEST | error_code::LIMIT => Kind::BadRequest,
-        error_code::UNAVAILABLE | error_code::DISK_FULL | error_code::DAMAGED => Kind::Connection,
+        error_code::UNAVAILABLE
+        | error_code::DISK_FULL
+        | error_code::DAMAGED
+        | error_code::FORBIDDEN => Kind::Connection,
         // malformed, too_large, unknown_op, internal, and codes from a newer server.
         _ => Kind::Protocol,
     }
@@ -272,6 +289,7 @@ mod tests {
         assert_eq!(kind_of("limit"), Kind::BadRequest);
         assert_eq!(kind_of("unavailable"), Kind::Connection);
         assert_eq!(kind_of("damaged"), Kind::Connection);
+        assert_eq!(kind_of("forbidden"), Kind::Connection);
         for code in [
             "malformed",
             "too_large",

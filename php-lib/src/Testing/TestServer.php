@@ -31,7 +31,7 @@ final class TestServer
         public readonly string $socket,
         public readonly string $dataDir,
         public readonly string $logFile,
-        private readonly array $flags = [],
+        private array $flags = [],
     ) {
     }
 
@@ -126,9 +126,16 @@ final class TestServer
         $this->signal(9);
     }
 
-    public function restart(): void
+    /**
+     * Stops and starts the server on the same data; with `$flags`, it starts with those
+     * residentd flags instead of the ones it had (e.g. `['--idle-timeout-ms', '300']`).
+     *
+     * @param list<string>|null $flags
+     */
+    public function restart(?array $flags = null): void
     {
         $this->stop();
+        $this->flags = $flags ?? $this->flags;
         $this->start();
     }
 

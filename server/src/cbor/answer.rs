@@ -9,7 +9,7 @@
 
 use std::fmt::Debug;
 
-use resident_protocol::{map, Value};
+use resident_protocol::{map, op as ops, Value};
 
 use crate::error::ServerError;
 
@@ -43,6 +43,8 @@ pub enum Field<'a> {
     Table(&'a dyn EncodedRows),
     /// An array of fields.
     List(Vec<Field<'a>>),
+    /// A value encoded already (an event read back), spliced as it is.
+    Encoded(Vec<u8>),
     /// A map with text keys.
     Map(Vec<(&'static str, Field<'a>)>),
 }
@@ -127,39 +129,87 @@ pub fn encode_fields(fields: &[(String, Value)]) -> Vec<u8> {
     out
 }
 
-fn entity(out: &mut Vec<u8>, e: &dyn Encoded) {
-    out.extend_from_slice(e.encoded());
+/// An answer would be larger than the frame limit it is held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLarge;
+
+impl TooLarge {
+    /// The `limit` refusal of `op`'s answer over `max` bytes: how to ask for less.
+    pub fn error(self, op: &str, max: usize) -> ServerError {
+        let ask = match op {
+            ops::ALL => "use a query with limit() and paginate()",
+            ops::QUERY => "add a limit(), or paginate()",
+            ops::READ => {
+                "read fewer events at a time (limit), going on from the next version (from)"
+            }
+            ops::COMMIT => "the commit was recorded; find() the entities it changed",
+            ops::FIND | ops::LOAD => {
+                "the entity was stored under a larger frame_bytes_max: raise it to read it"
+            }
+            _ => "ask for less",
+        };
+        ServerError::limit(format!(
+            "{op}: the answer would be larger than the frame limit of {max} bytes \
+             (frame_bytes_max); {ask}"
+        ))
+    }
 }
 
-fn field(out: &mut Vec<u8>, f: &Field<'_>) {
+/// Refuses to let `out` grow past `end` bytes by `more`.
+fn room(out: &[u8], more: usize, end: usize) -> Result<(), TooLarge> {
+    if out.len().saturating_add(more) > end {
+        Err(TooLarge)
+    } else {
+        Ok(())
+    }
+}
+
+/// Copies encoded bytes in, if they fit before `end`.
+fn splice(out: &mut Vec<u8>, bytes: &[u8], end: usize) -> Result<(), TooLarge> {
+    room(out, bytes.len(), end)?;
+    out.extend_from_slice(bytes);
+    Ok(())
+}
+
+/// Writes `f`, stopping once `out` would pass `end` bytes: entities are checked before
+/// they are copied, so a refused answer never costs more than the limit.
+fn field(out: &mut Vec<u8>, f: &Field<'_>, end: usize) -> Result<(), TooLarge> {
     match f {
         Field::Value(v) => value(out, v),
         Field::Entity(None) => out.push(NULL),
-        Field::Entity(Some(e)) => entity(out, *e),
+        Field::Entity(Some(e)) => splice(out, e.encoded(), end)?,
+        Field::Encoded(bytes) => splice(out, bytes, end)?,
         Field::Rows(rows) => {
             len_head(out, ARRAY, rows.len());
             for e in rows {
-                entity(out, *e);
+                splice(out, e.encoded(), end)?;
             }
         }
         Field::Table(table) => {
             len_head(out, ARRAY, table.count());
-            table.for_each(&mut |e| entity(out, e));
+            let mut fits = Ok(());
+            table.for_each(&mut |e| {
+                if fits.is_ok() {
+                    fits = splice(out, e.encoded(), end);
+                }
+            });
+            fits?;
         }
         Field::List(items) => {
             len_head(out, ARRAY, items.len());
             for item in items {
-                field(out, item);
+                field(out, item, end)?;
             }
         }
         Field::Map(entries) => {
             len_head(out, MAP, entries.len());
             for (k, v) in entries {
                 text(out, k);
-                field(out, v);
+                field(out, v, end)?;
             }
         }
     }
+    room(out, 0, end)
 }
 
 /// About how many bytes `f` encodes to, to size the buffer once. Exact for entities;
@@ -168,6 +218,7 @@ fn size_hint(f: &Field<'_>) -> usize {
     match f {
         Field::Value(_) => 16,
         Field::Entity(e) => e.map_or(1, |e| e.encoded().len()),
+        Field::Encoded(bytes) => bytes.len(),
         Field::Rows(rows) => 9 + rows.iter().map(|e| e.encoded().len()).sum::<usize>(),
         Field::Table(table) => {
             let first = table.first().map_or(0, |e| e.encoded().len());
@@ -197,13 +248,25 @@ fn finish(mut out: Vec<u8>) -> Vec<u8> {
     out
 }
 
-/// The frame `{id, ok: true, …fields}`.
+/// The frame `{id, ok: true, …fields}`, for tests and tools: no limit but the 4 GiB a
+/// frame's length can say.
 pub fn success(id: u64, fields: &[(&'static str, Field<'_>)]) -> Vec<u8> {
+    success_within(id, fields, u32::MAX as usize).expect("an answer smaller than 4 GiB")
+}
+
+/// The frame `{id, ok: true, …fields}`, unless its body would be larger than `max`
+/// bytes: a client refuses such a frame, so it is never written (nor built past `max`).
+pub fn success_within(
+    id: u64,
+    fields: &[(&'static str, Field<'_>)],
+    max: usize,
+) -> Result<Vec<u8>, TooLarge> {
+    let end = max.saturating_add(4);
     let hint = fields
         .iter()
         .map(|(k, v)| 1 + k.len() + size_hint(v))
         .sum::<usize>();
-    let mut out = start(24 + hint);
+    let mut out = start(24usize.saturating_add(hint).min(end));
     len_head(&mut out, MAP, 2 + fields.len());
     text(&mut out, "id");
     head(&mut out, UNSIGNED, id);
@@ -211,9 +274,9 @@ pub fn success(id: u64, fields: &[(&'static str, Field<'_>)]) -> Vec<u8> {
     out.push(TRUE);
     for (k, v) in fields {
         text(&mut out, k);
-        field(&mut out, v);
+        field(&mut out, v, end)?;
     }
-    finish(out)
+    Ok(finish(out))
 }
 
 /// The frame `{id, ok: false, error}`; `id` null when the request had none.
@@ -265,6 +328,9 @@ pub fn to_value(f: &Field<'_>) -> Value {
             Value::Array(rows)
         }
         Field::List(items) => Value::Array(items.iter().map(to_value).collect()),
+        Field::Encoded(bytes) => {
+            ciborium::de::from_reader(&bytes[..]).expect("encoded fields hold one CBOR value")
+        }
         Field::Map(entries) => map::build(entries.iter().map(|(k, v)| (*k, to_value(v))).collect()),
     }
 }

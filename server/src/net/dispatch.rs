@@ -18,11 +18,23 @@ use crate::state::State;
 use crate::write::commit::{CommitOutcome, CommitRequest};
 use crate::write::register::{self, RegisterRequest};
 
-/// The frame answering `result`.
-fn answer(id: u64, result: Result<Fields<'_>, ServerError>) -> Vec<u8> {
-    match result {
-        Ok(fields) => answer::success(id, &fields),
-        Err(error) => answer::failure(Some(id), &error),
+/// How an answer to request `id` of `op` is written: within the frame limit.
+struct Reply<'r> {
+    id: u64,
+    op: &'r str,
+    max: usize,
+}
+
+impl Reply<'_> {
+    /// The frame answering `result`; an answer larger than the limit is refused with
+    /// `limit`, saying how to ask for less.
+    fn to(&self, result: Result<Fields<'_>, ServerError>) -> Vec<u8> {
+        let error = match result.map(|fields| answer::success_within(self.id, &fields, self.max)) {
+            Ok(Ok(frame)) => return frame,
+            Ok(Err(too_large)) => too_large.error(self.op, self.max),
+            Err(error) => error,
+        };
+        answer::failure(Some(self.id), &error)
     }
 }
 
@@ -37,31 +49,33 @@ pub async fn handle(ctx: &Context, frame: &Value) -> Vec<u8> {
         Ok(op) => op,
         Err(error) => return answer::failure(Some(id), &error),
     };
+    let reply = Reply {
+        id,
+        op,
+        max: ctx.limits.frame_bytes_max as usize,
+    };
     let request = Node::root(frame, op);
     match op {
         ops::COMMIT => match commit(ctx, &request).await {
-            Ok(outcome) => answer(id, Ok(outcome.fields())),
-            Err(error) => answer(id, Err(error)),
+            Ok(outcome) => reply.to(Ok(outcome.fields())),
+            Err(error) => reply.to(Err(error)),
         },
-        ops::REGISTER => answer(id, register(ctx, &request).await),
+        ops::REGISTER => reply.to(register(ctx, &request).await),
         ops::QUERY => match Query::parse(&request) {
             Ok(query) => read(ctx, |state| {
-                answer(id, run::run(state, &query, ctx.limits.rows_max))
+                reply.to(run::run(state, &query, ctx.limits.rows_max))
             }),
-            Err(error) => answer(id, Err(error)),
+            Err(error) => reply.to(Err(error)),
         },
-        ops::STATS => read(ctx, |state| answer(id, Ok(admin_ops::stats(ctx, state)))),
-        ops::SNAPSHOT => answer(id, admin_ops::snapshot(ctx).await),
+        ops::STATS => read(ctx, |state| reply.to(Ok(admin_ops::stats(ctx, state)))),
+        ops::SNAPSHOT => reply.to(admin_ops::snapshot(ctx).await),
         _ => match ReadOp::parse(op, &request) {
-            Ok(Some(read_op)) => read(ctx, |state| answer(id, read_op.answer(ctx, state))),
-            Ok(None) => answer(
-                id,
-                Err(ServerError::new(
-                    resident_protocol::error_code::UNKNOWN_OP,
-                    format!("unknown op {op:?}"),
-                )),
-            ),
-            Err(error) => answer(id, Err(error)),
+            Ok(Some(read_op)) => read(ctx, |state| reply.to(read_op.answer(ctx, state))),
+            Ok(None) => reply.to(Err(ServerError::new(
+                resident_protocol::error_code::UNKNOWN_OP,
+                format!("unknown op {op:?}"),
+            ))),
+            Err(error) => reply.to(Err(error)),
         },
     }
 }
@@ -74,7 +88,11 @@ fn request_id(root: &Node<'_>) -> Result<u64, ServerError> {
 }
 
 async fn commit(ctx: &Context, request: &Node<'_>) -> Result<CommitOutcome, ServerError> {
-    let request = CommitRequest::parse(request, ctx.limits.events_per_commit_max)?;
+    let request = CommitRequest::parse(
+        request,
+        ctx.limits.events_per_commit_max,
+        ctx.limits.frame_bytes_max as usize,
+    )?;
     ctx.writer.commit(request).await
 }
 

@@ -4,7 +4,7 @@
 
 use resident_protocol::{map, op, Value};
 
-use crate::cbor::answer::{self, Field, Fields};
+use crate::cbor::answer::{self, Field, Fields, TooLarge};
 use crate::cbor::node::Node;
 use crate::error::ServerError;
 use crate::net::context::{server_name, Context, Limits};
@@ -181,7 +181,8 @@ fn load<'s>(
     Ok(fields)
 }
 
-/// The events of `stream` from version `from`, read back from the log.
+/// The events of `stream` from version `from`, read back from the log and encoded one
+/// by one, stopping as soon as they would not fit in one answer.
 fn read(
     ctx: &Context,
     state: &State,
@@ -190,12 +191,23 @@ fn read(
     limit: usize,
 ) -> Result<Fields<'static>, ServerError> {
     let refs = state.stream_refs(stream, from, limit);
-    let events = event_reader::stream_events(&LogRecords::new(&ctx.data_dir), stream, &refs)?;
-    Ok(answer::values(vec![
-        ("version", Value::from(state.stream_version(stream))),
-        (
-            "events",
-            Value::Array(events.iter().map(|e| e.to_read_value()).collect()),
-        ),
-    ]))
+    let max = ctx.limits.frame_bytes_max as usize;
+    let mut events = Vec::with_capacity(refs.len());
+    let mut bytes = 0usize;
+    let log = LogRecords::new(&ctx.data_dir);
+    event_reader::for_each_stream_event(&log, stream, &refs, |event| {
+        let mut encoded = Vec::new();
+        ciborium::ser::into_writer(&event.to_read_value(), &mut encoded)
+            .expect("writing CBOR to a Vec cannot fail");
+        bytes += encoded.len();
+        if bytes > max {
+            return Err(TooLarge.error(op::READ, max));
+        }
+        events.push(Field::Encoded(encoded));
+        Ok(())
+    })?;
+    Ok(vec![
+        ("version", Value::from(state.stream_version(stream)).into()),
+        ("events", Field::List(events)),
+    ])
 }

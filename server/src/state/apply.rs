@@ -25,7 +25,20 @@ impl State {
         events: &[Arc<StoredEvent>],
         at: RecordRef,
     ) -> Result<Vec<EntityKey>, ServerError> {
+        self.apply_commit_checked(events, at, |_| Ok(()))
+    }
+
+    /// [`State::apply_commit`], refused when `check` refuses the entity changes it would
+    /// make: how the writer holds new commits to bounds that the log, already accepted,
+    /// is not held to when it replays.
+    pub fn apply_commit_checked(
+        &mut self,
+        events: &[Arc<StoredEvent>],
+        at: RecordRef,
+        check: impl FnOnce(&projection::Changes) -> Result<(), ServerError>,
+    ) -> Result<Vec<EntityKey>, ServerError> {
         let changes = self.changes_of(events)?;
+        check(&changes)?;
         // Nothing below can fail.
         for event in events {
             self.record_event(event, at);

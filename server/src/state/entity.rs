@@ -23,6 +23,11 @@ impl Entity {
         get(&self.fields, name)
     }
 
+    /// The fields, in their type's order.
+    pub fn fields(&self) -> &[(String, Value)] {
+        &self.fields
+    }
+
     /// The CBOR map of the fields, ready to be spliced into an answer.
     pub fn encoded(&self) -> &[u8] {
         &self.encoded
@@ -289,6 +294,31 @@ mod tests {
                 ("entities", commit_entities),
             ],
         );
+    }
+
+    #[test]
+    fn answers_are_built_up_to_their_limit_and_no_further() {
+        let entities = variety();
+        let mut table = Table::new();
+        for e in &entities {
+            let id = e.get("uuid").unwrap().as_text().unwrap();
+            table.insert(Arc::from(id), Arc::new(e.clone()));
+        }
+        let event = Field::Encoded(encode(&Value::from("e".repeat(100))));
+        let shapes = [
+            vec![("entities", Field::Table(&table))],
+            vec![("entities", Field::rows(entities.iter()))],
+            vec![("events", Field::List(vec![event]))],
+        ];
+        for fields in shapes {
+            let whole = success(9, &fields);
+            let body = whole.len() - 4;
+            assert_eq!(answer::success_within(9, &fields, body), Ok(whole));
+            assert_eq!(
+                answer::success_within(9, &fields, body - 1),
+                Err(answer::TooLarge)
+            );
+        }
     }
 
     #[test]

@@ -102,6 +102,13 @@ impl Changes {
             .zip(self.before.iter().map(Option::as_ref))
     }
 
+    /// Each touched entity with its value after the commit (`None`: deleted).
+    pub fn with_after(&self) -> impl Iterator<Item = (&EntityKey, Option<&Arc<Entity>>)> {
+        self.order
+            .iter()
+            .map(|key| (key, self.after.get(key).and_then(Option::as_ref)))
+    }
+
     pub fn into_keys(self) -> Vec<EntityKey> {
         self.order
     }

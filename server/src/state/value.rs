@@ -4,7 +4,7 @@
 //! PHP's associative arrays, text-keyed maps) of these. Keeping that set closed is what
 //! lets every client decode every state.
 
-use resident_protocol::Value;
+use resident_protocol::{Value, VALUE_DEPTH_MAX};
 
 /// A short name for a value's kind, for error messages.
 pub fn kind(value: &Value) -> &'static str {
@@ -31,6 +31,53 @@ pub fn is_plain(value: &Value) -> bool {
         Value::Array(items) => items.iter().all(is_plain),
         Value::Map(entries) => entries.iter().all(|(k, v)| k.is_text() && is_plain(v)),
         _ => false,
+    }
+}
+
+/// Why a value about to be stored could not be read back by every client: a kind
+/// outside the data model, nesting deeper than [`VALUE_DEPTH_MAX`], or a float that is
+/// NaN or infinite (JSON, and so PHP's pagination cursors, have no such numbers).
+/// `None` when it can be stored.
+pub fn unstorable(value: &Value) -> Option<String> {
+    match check_storable(value, VALUE_DEPTH_MAX) {
+        Ok(()) => None,
+        Err(Unstorable::Kind(kind)) => Some(format!(
+            "must be null, bool, int, float, text or an array of these, got {kind}"
+        )),
+        Err(Unstorable::Deep) => Some(format!(
+            "nests arrays and maps deeper than {VALUE_DEPTH_MAX} levels (the most a stored \
+             value may have)"
+        )),
+        Err(Unstorable::NotFinite(f)) => Some(format!(
+            "holds the float {f}; NaN and infinite floats are not stored"
+        )),
+    }
+}
+
+enum Unstorable {
+    Kind(&'static str),
+    Deep,
+    NotFinite(f64),
+}
+
+/// Checks `value` with `levels` more levels of arrays and maps allowed below it.
+fn check_storable(value: &Value, levels: usize) -> Result<(), Unstorable> {
+    let below = |levels: usize| levels.checked_sub(1).ok_or(Unstorable::Deep);
+    match value {
+        Value::Float(f) if !f.is_finite() => Err(Unstorable::NotFinite(*f)),
+        Value::Array(items) => {
+            let levels = below(levels)?;
+            items.iter().try_for_each(|v| check_storable(v, levels))
+        }
+        Value::Map(entries) => {
+            let levels = below(levels)?;
+            entries.iter().try_for_each(|(k, v)| match k {
+                Value::Text(_) => check_storable(v, levels),
+                _ => Err(Unstorable::Kind("a map with keys that are not text")),
+            })
+        }
+        _ if is_plain(value) => Ok(()),
+        other => Err(Unstorable::Kind(kind(other))),
     }
 }
 
@@ -110,6 +157,24 @@ mod tests {
             Number::Int(1).plus(Number::Float(0.5)),
             Ok(Number::Float(1.5))
         );
+    }
+
+    #[test]
+    fn storable_values() {
+        let nested = |levels: usize| (0..levels).fold(Value::from(1), |v, _| Value::Array(vec![v]));
+        assert_eq!(unstorable(&nested(VALUE_DEPTH_MAX)), None);
+        let deep = unstorable(&nested(VALUE_DEPTH_MAX + 1)).unwrap();
+        assert!(deep.contains("deeper than 32"), "{deep}");
+        let nan = Value::Map(vec![(Value::from("k"), Value::Float(f64::NAN))]);
+        assert!(unstorable(&nan).unwrap().contains("NaN"));
+        assert!(unstorable(&Value::Float(f64::NEG_INFINITY)).is_some());
+        assert_eq!(unstorable(&Value::Float(-0.0)), None);
+        let bytes = Value::Array(vec![Value::Bytes(vec![1])]);
+        assert!(unstorable(&bytes).unwrap().ends_with("got bytes"));
+        let int_keys = Value::Map(vec![(Value::from(1), Value::Null)]);
+        assert!(unstorable(&int_keys)
+            .unwrap()
+            .contains("keys that are not text"));
     }
 
     #[test]

@@ -134,17 +134,32 @@ pub fn stream_events(
     stream: &str,
     refs: &[(u64, RecordRef)],
 ) -> Result<Vec<Arc<StoredEvent>>, ServerError> {
+    let mut events = Vec::with_capacity(refs.len());
+    for_each_stream_event(source, stream, refs, |event| {
+        events.push(event.clone());
+        Ok(())
+    })?;
+    Ok(events)
+}
+
+/// Hands the events of [`stream_events`] to `each` one at a time, as they are read, so
+/// that a caller can stop (at `each`'s first error) before holding them all.
+pub fn for_each_stream_event(
+    source: &dyn RecordSource,
+    stream: &str,
+    refs: &[(u64, RecordRef)],
+    mut each: impl FnMut(&Arc<StoredEvent>) -> Result<(), ServerError>,
+) -> Result<(), ServerError> {
     let mut records = LastRecord::new(source);
-    refs.iter()
-        .map(|(version, at)| {
-            records
-                .find(*at, |e| &*e.stream == stream && e.version == *version)?
-                .cloned()
-                .ok_or_else(|| {
-                    ServerError::internal(format!(
-                        "the record at {at} does not hold version {version} of {stream}"
-                    ))
-                })
-        })
-        .collect()
+    for (version, at) in refs {
+        let event = records
+            .find(*at, |e| &*e.stream == stream && e.version == *version)?
+            .ok_or_else(|| {
+                ServerError::internal(format!(
+                    "the record at {at} does not hold version {version} of {stream}"
+                ))
+            })?;
+        each(event)?;
+    }
+    Ok(())
 }

@@ -17,6 +17,7 @@ use crate::state::record_ref::RecordRef;
 use crate::state::schema::MetaKey;
 use crate::state::State;
 use crate::storage::event_reader::{LastRecord, RecordSource};
+use crate::write::bounds;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expected {
@@ -56,6 +57,9 @@ pub struct StreamWrite {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommitRequest {
     pub streams: Vec<StreamWrite>,
+    /// The largest answer the client reads (its frame limit): a commit that would make
+    /// an entity, or its own answer, larger is refused (see [`crate::write::bounds`]).
+    pub answer_bytes_max: usize,
 }
 
 impl CommitRequest {
@@ -63,9 +67,21 @@ impl CommitRequest {
         self.streams.iter().map(|s| s.events.len()).sum()
     }
 
+    /// A request with no bound on its answer, as tests and tools build them.
+    pub fn new(streams: Vec<StreamWrite>) -> CommitRequest {
+        CommitRequest {
+            streams,
+            answer_bytes_max: usize::MAX,
+        }
+    }
+
     /// Parses a `commit` request, refusing more than `events_max` events before
-    /// building any.
-    pub fn parse(root: &Node<'_>, events_max: usize) -> Result<CommitRequest, ServerError> {
+    /// building any; its answer may take `answer_bytes_max` bytes.
+    pub fn parse(
+        root: &Node<'_>,
+        events_max: usize,
+        answer_bytes_max: usize,
+    ) -> Result<CommitRequest, ServerError> {
         let streams_node = root.require("streams")?;
         if streams_node.is_empty()? {
             return Err(streams_node.error("must not be empty"));
@@ -87,6 +103,7 @@ impl CommitRequest {
                 .iter()
                 .map(StreamWrite::parse)
                 .collect::<Result<_, _>>()?,
+            answer_bytes_max,
         })
     }
 }
@@ -153,15 +170,12 @@ impl NewEvent {
     }
 }
 
-/// Event data and meta: a text-keyed map of values the data model allows.
+/// Event data and meta: a text-keyed map of values every client can read back.
 fn check_plain_map(node: &Node<'_>) -> Result<(), ServerError> {
     for (k, v) in node.expect_text_map()? {
-        if !crate::state::value::is_plain(v) {
+        if let Some(why) = crate::state::value::unstorable(v) {
             let key = k.as_text().unwrap_or_default();
-            return Err(node.error(&format!(
-                "{key} must be null, bool, int, float, text or an array of these, got {}",
-                crate::state::value::kind(v)
-            )));
+            return Err(node.error(&format!("{key} {why}")));
         }
     }
     Ok(())
@@ -239,7 +253,9 @@ pub fn execute(
     }
     let (events, streams) = numbered_events(state, request, recorded_at)?;
     // All or nothing, in place: see `State::apply_commit`.
-    let touched = state.apply_commit(&events, at)?;
+    let touched = state.apply_commit_checked(&events, at, |changes| {
+        bounds::check(changes, &streams, request.answer_bytes_max)
+    })?;
     let outcome = CommitOutcome {
         position: state.position(),
         duplicate: false,
@@ -468,22 +484,20 @@ mod tests {
         let mut s = bank();
         open(&mut s, "a");
         open(&mut s, "b");
-        let request = CommitRequest {
-            streams: vec![
-                StreamWrite {
-                    aggregate: AGGREGATE.into(),
-                    key: "a".into(),
-                    expected: Version(1),
-                    events: vec![bump("1")],
-                },
-                StreamWrite {
-                    aggregate: AGGREGATE.into(),
-                    key: "b".into(),
-                    expected: Version(7),
-                    events: vec![bump("2")],
-                },
-            ],
-        };
+        let request = CommitRequest::new(vec![
+            StreamWrite {
+                aggregate: AGGREGATE.into(),
+                key: "a".into(),
+                expected: Version(1),
+                events: vec![bump("1")],
+            },
+            StreamWrite {
+                aggregate: AGGREGATE.into(),
+                key: "b".into(),
+                expected: Version(7),
+                events: vec![bump("2")],
+            },
+        ]);
         assert_eq!(run(&mut s, &request).unwrap_err().code, "conflict");
         assert_eq!(field_of(&s, "a", "balance"), Value::from(0));
         assert_eq!(s.position(), 2);
@@ -494,22 +508,20 @@ mod tests {
         let mut s = bank();
         open(&mut s, "a");
         let before = s.clone();
-        let request = CommitRequest {
-            streams: vec![
-                StreamWrite {
-                    aggregate: AGGREGATE.into(),
-                    key: "a".into(),
-                    expected: Any,
-                    events: vec![bump("1"), bump("2")],
-                },
-                StreamWrite {
-                    aggregate: AGGREGATE.into(),
-                    key: "missing".into(),
-                    expected: Any,
-                    events: vec![bump("3")],
-                },
-            ],
-        };
+        let request = CommitRequest::new(vec![
+            StreamWrite {
+                aggregate: AGGREGATE.into(),
+                key: "a".into(),
+                expected: Any,
+                events: vec![bump("1"), bump("2")],
+            },
+            StreamWrite {
+                aggregate: AGGREGATE.into(),
+                key: "missing".into(),
+                expected: Any,
+                events: vec![bump("3")],
+            },
+        ]);
         assert_eq!(run(&mut s, &request).unwrap_err().code, "not_found");
         assert_eq!(s.difference(&before), None);
         assert_eq!(s.event_location("1"), None);

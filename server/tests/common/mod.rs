@@ -304,3 +304,23 @@ pub fn open_and_fund(c: &mut Client, key: &str, amount: i64) {
         ),
     );
 }
+
+/// A line of `/proc/<pid>/status` in kB, e.g. `VmHWM` (the peak resident memory).
+pub fn proc_status_kb(pid: u32, key: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(key)?.strip_prefix(':'))
+        .and_then(|rest| rest.trim().trim_end_matches(" kB").parse().ok())
+        .unwrap_or_else(|| panic!("no {key} in /proc/{pid}/status"))
+}
+
+/// The registration of the test kit's full bank: floats, arrays, pushes and pulls.
+pub fn full_bank_schema() -> Vec<(&'static str, Value)> {
+    testkit::register_args(&testkit::bank_part())
+}
+
+/// `inner` wrapped in `levels` arrays.
+pub fn nested(levels: usize, inner: Value) -> Value {
+    (0..levels).fold(inner, |v, _| Value::Array(vec![v]))
+}
